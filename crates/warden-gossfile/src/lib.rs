@@ -1,0 +1,1 @@
+//! Gossfile model and loader: templates, vars, includes, positions.

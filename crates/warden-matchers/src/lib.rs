@@ -1,0 +1,1 @@
+//! goss's matcher language: compile expectations, match actual values, explain failures.

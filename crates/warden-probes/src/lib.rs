@@ -1,0 +1,1 @@
+//! Reads the live system state that gossfile resources describe.

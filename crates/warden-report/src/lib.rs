@@ -1,0 +1,1 @@
+//! Validation results and goss's output formats.

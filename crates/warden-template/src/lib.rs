@@ -1,0 +1,1 @@
+//! Go text/template rendering with goss's function set.

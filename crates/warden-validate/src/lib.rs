@@ -1,0 +1,1 @@
+//! Runs gossfile resources against the system and produces results.

@@ -104,7 +104,7 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
 
 /// Go's JSON float encoding: shortest round-trip digits, exponent form outside
 /// `[1e-6, 1e21)`, exponent without leading zeros and with an explicit `+`.
-fn format_float_json(x: f64) -> String {
+pub(crate) fn format_float_json(x: f64) -> String {
     if !x.is_finite() {
         // Go refuses to encode these; `null` keeps the document valid.
         return "null".to_owned();

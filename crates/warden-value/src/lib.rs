@@ -7,14 +7,16 @@
 //! `interface{}`: a YAML `42` is an integer, a JSON `42` is a float, and the two are not
 //! `equal` — goss users rely on exactly these rules.
 
+mod emit;
 mod gojson;
 mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use emit::{node_from_value, to_json_ordered, to_yaml};
 pub use gojson::{to_json, to_json_pretty};
-pub use yaml::{Format, LoadError, Mark, Node, NodeKind, parse};
+pub use yaml::{Format, LoadError, MapEntry, Mark, Node, NodeKind, parse};
 
 /// A decoded value as Go's `interface{}` would hold it.
 ///

@@ -307,7 +307,7 @@ fn key_string(key: &Node) -> Result<String, LoadError> {
     }
 }
 
-fn resolve_plain(text: &str, format: Format) -> NodeKind {
+pub(crate) fn resolve_plain(text: &str, format: Format) -> NodeKind {
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
         _ => {}

@@ -9,15 +9,31 @@ use crate::Value;
 /// Compact JSON, as `json.Marshal`.
 pub fn to_json(value: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, None, 0);
+    write_value(&mut out, value, None, 0, Escape::Html);
+    out
+}
+
+/// Compact JSON without HTML escaping, as a `json.Encoder` with
+/// `SetEscapeHTML(false)` writes it. goss prints expected and actual values in its
+/// human-readable outputs this way, so `<` stays `<` there.
+pub fn to_json_unescaped_html(value: &Value) -> String {
+    let mut out = String::new();
+    write_value(&mut out, value, None, 0, Escape::Plain);
     out
 }
 
 /// Indented JSON, as `json.MarshalIndent(v, "", indent)`.
 pub fn to_json_pretty(value: &Value, indent: &str) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, Some(indent), 0);
+    write_value(&mut out, value, Some(indent), 0, Escape::Html);
     out
+}
+
+/// Whether `<`, `>` and `&` are escaped, as Go's encoder does by default.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escape {
+    Html,
+    Plain,
 }
 
 fn newline(out: &mut String, indent: Option<&str>, depth: usize) {
@@ -29,7 +45,7 @@ fn newline(out: &mut String, indent: Option<&str>, depth: usize) {
     }
 }
 
-fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usize) {
+fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usize, escape: Escape) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -37,7 +53,7 @@ fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usi
             let _ = write!(out, "{i}");
         }
         Value::Float(x) => out.push_str(&format_float_json(*x)),
-        Value::String(s) => write_string(out, s),
+        Value::String(s) => write_escaped_string(out, s, escape),
         Value::List(items) => {
             if items.is_empty() {
                 out.push_str("[]");
@@ -49,7 +65,7 @@ fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usi
                     out.push(',');
                 }
                 newline(out, indent, depth + 1);
-                write_value(out, item, indent, depth + 1);
+                write_value(out, item, indent, depth + 1, escape);
             }
             newline(out, indent, depth);
             out.push(']');
@@ -65,12 +81,12 @@ fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usi
                     out.push(',');
                 }
                 newline(out, indent, depth + 1);
-                write_string(out, k);
+                write_escaped_string(out, k, escape);
                 out.push(':');
                 if indent.is_some() {
                     out.push(' ');
                 }
-                write_value(out, v, indent, depth + 1);
+                write_value(out, v, indent, depth + 1, escape);
             }
             newline(out, indent, depth);
             out.push('}');
@@ -80,6 +96,10 @@ fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usi
 
 /// A JSON string literal with Go's escaping rules (HTML-safe).
 pub(crate) fn write_string(out: &mut String, s: &str) {
+    write_escaped_string(out, s, Escape::Html);
+}
+
+fn write_escaped_string(out: &mut String, s: &str, escape: Escape) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -88,9 +108,9 @@ pub(crate) fn write_string(out: &mut String, s: &str) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
+            '<' if escape == Escape::Html => out.push_str("\\u003c"),
+            '>' if escape == Escape::Html => out.push_str("\\u003e"),
+            '&' if escape == Escape::Html => out.push_str("\\u0026"),
             '\u{2028}' => out.push_str("\\u2028"),
             '\u{2029}' => out.push_str("\\u2029"),
             c if (c as u32) < 0x20 => {
@@ -179,6 +199,12 @@ mod tests {
     fn strings_are_html_escaped_like_go() {
         let v = Value::String("a<b>&\"c\"\n\u{1}".into());
         assert_eq!(to_json(&v), r#""a\u003cb\u003e\u0026\"c\"\n\u0001""#);
+    }
+
+    #[test]
+    fn unescaped_html_keeps_angle_brackets_but_still_escapes_line_separators() {
+        let v = Value::String("a<b>&\u{2028}".into());
+        assert_eq!(to_json_unescaped_html(&v), "\"a<b>&\\u2028\"");
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use emit::{node_from_value, to_json_ordered, to_yaml};
-pub use gojson::{to_json, to_json_pretty};
+pub use gojson::{to_json, to_json_pretty, to_json_unescaped_html};
 pub use yaml::{Format, LoadError, MapEntry, Mark, Node, NodeKind, parse};
 
 /// A decoded value as Go's `interface{}` would hold it.

@@ -1,0 +1,255 @@
+//! Sprig's regular-expression functions on Go's RE2 syntax. Rust's `regex` crate
+//! speaks nearly the same language; the differences that matter are bridged when
+//! compiling: `\d`, `\w`, `\s` and `\b` are ASCII-only in Go, and Go accepts `\Q…\E`.
+
+use regex::{NoExpand, Regex, RegexBuilder};
+
+use super::{Ctx, FuncResult, int_arg, str_arg};
+use crate::text::{can_backquote, go_quote};
+use crate::value::Val;
+
+/// Compiled-program cap; Go's parser rejects giant repetitions in a similar spirit.
+const SIZE_LIMIT: usize = 1 << 20;
+
+/// The ASCII class Go means by a Perl escape, as class items (for use inside `[...]`).
+fn perl_class_items(c: char) -> Option<&'static str> {
+    match c {
+        'd' => Some("0-9"),
+        'w' => Some("0-9A-Za-z_"),
+        's' => Some("\\t\\n\\f\\r "),
+        _ => None,
+    }
+}
+
+/// Rewrites Go-only syntax into what `regex` understands with the same meaning.
+fn translate(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 8);
+    let mut chars = pattern.chars().peekable();
+    let mut class_depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(e) = chars.next() else {
+                    out.push('\\');
+                    break;
+                };
+                let lower = e.to_ascii_lowercase();
+                match (e, perl_class_items(lower)) {
+                    (_, Some(items)) => {
+                        let negated = e.is_ascii_uppercase();
+                        match (class_depth > 0, negated) {
+                            (true, false) => out.push_str(items),
+                            _ => {
+                                out.push_str(if negated { "[^" } else { "[" });
+                                out.push_str(items);
+                                out.push(']');
+                            }
+                        }
+                    }
+                    ('b' | 'B', _) if class_depth == 0 => {
+                        out.push_str("(?-u:\\");
+                        out.push(e);
+                        out.push(')');
+                    }
+                    ('Q', _) => {
+                        let mut literal = String::new();
+                        while let Some(q) = chars.next() {
+                            if q == '\\' && chars.peek() == Some(&'E') {
+                                chars.next();
+                                break;
+                            }
+                            literal.push(q);
+                        }
+                        out.push_str(&regex::escape(&literal));
+                    }
+                    _ => {
+                        out.push('\\');
+                        out.push(e);
+                    }
+                }
+            }
+            '[' if class_depth == 0 => {
+                class_depth = 1;
+                out.push(c);
+                // A leading `^` and `]` are literal parts of the class, not its end.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push_str("\\]");
+                    chars.next();
+                }
+            }
+            '[' => {
+                if chars.peek() == Some(&':') {
+                    // A POSIX class such as [[:alpha:]] stays as it is.
+                    out.push('[');
+                    let mut prev = '[';
+                    for p in chars.by_ref() {
+                        out.push(p);
+                        if prev == ':' && p == ']' {
+                            break;
+                        }
+                        prev = p;
+                    }
+                } else {
+                    // Go has no nested classes: a `[` inside one is literal.
+                    out.push_str("\\[");
+                }
+            }
+            ']' if class_depth > 0 => {
+                class_depth = 0;
+                out.push(c);
+            }
+            // `&&` and `~~` are set operations inside Rust classes, plain characters in Go.
+            '&' | '~' if class_depth > 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The last line of `regex`'s multi-line error, which names the problem.
+fn describe(err: &regex::Error) -> String {
+    let text = err.to_string();
+    let line = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or(&text)
+        .trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+/// Compiles `pattern`; errors read like Go's `error parsing regexp: …`.
+pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
+    RegexBuilder::new(&translate(pattern))
+        .size_limit(SIZE_LIMIT)
+        .dfa_size_limit(SIZE_LIMIT)
+        .build()
+        .map_err(|e| format!("error parsing regexp: {}: `{pattern}`", describe(&e)))
+}
+
+/// `regexp.MustCompile`'s panic text, which the non-`must` functions report.
+fn must_compile(ctx: &mut Ctx<'_>, pattern: &str) -> Result<Regex, String> {
+    ctx.regex(pattern).map_err(|e| {
+        let quoted = if can_backquote(pattern) {
+            format!("`{pattern}`")
+        } else {
+            go_quote(pattern, false)
+        };
+        format!("regexp: Compile({quoted}): {e}")
+    })
+}
+
+pub(crate) fn must_regex_match(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let re = ctx.regex(str_arg(&args, 0))?;
+    Ok(Val::Bool(re.is_match(str_arg(&args, 1))))
+}
+
+pub(crate) fn regex_find(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let re = must_compile(ctx, str_arg(&args, 0))?;
+    Ok(Val::str(
+        re.find(str_arg(&args, 1)).map_or("", |m| m.as_str()),
+    ))
+}
+
+pub(crate) fn regex_find_all(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let re = must_compile(ctx, str_arg(&args, 0))?;
+    let limit = usize::try_from(int_arg(&args, 2)).unwrap_or(usize::MAX);
+    let found = re
+        .find_iter(str_arg(&args, 1))
+        .take(limit)
+        .map(|m| m.as_str().to_owned());
+    Ok(Val::strings(found))
+}
+
+pub(crate) fn regex_replace_all(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let re = must_compile(ctx, str_arg(&args, 0))?;
+    let (s, repl) = (str_arg(&args, 1), str_arg(&args, 2));
+    let bound = s.len().saturating_add(
+        re.find_iter(s)
+            .count()
+            .saturating_mul(repl.len().saturating_add(s.len())),
+    );
+    ctx.check_size(bound)?;
+    Ok(Val::str(re.replace_all(s, repl).into_owned()))
+}
+
+pub(crate) fn regex_replace_all_literal(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let re = must_compile(ctx, str_arg(&args, 0))?;
+    let (s, repl) = (str_arg(&args, 1), str_arg(&args, 2));
+    ctx.check_size(
+        s.len()
+            .saturating_add((s.len() + 1).saturating_mul(repl.len())),
+    )?;
+    Ok(Val::str(re.replace_all(s, NoExpand(repl)).into_owned()))
+}
+
+/// Go's `Regexp.Split`, whose edge cases differ from Rust's `split`.
+pub(crate) fn regex_split(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let pattern = str_arg(&args, 0);
+    let re = must_compile(ctx, pattern)?;
+    let (s, n) = (str_arg(&args, 1), int_arg(&args, 2));
+    if n == 0 {
+        return Ok(Val::list(Vec::new()));
+    }
+    if !pattern.is_empty() && s.is_empty() {
+        return Ok(Val::strings([String::new()]));
+    }
+    let limit = usize::try_from(n).unwrap_or(usize::MAX);
+    let mut parts: Vec<String> = Vec::new();
+    let (mut begin, mut end) = (0, 0);
+    for m in re.find_iter(s).take(limit) {
+        if n > 0 && parts.len() as i64 == n - 1 {
+            break;
+        }
+        end = m.start();
+        if m.end() != 0 {
+            parts.push(s.get(begin..end).unwrap_or("").to_owned());
+        }
+        begin = m.end();
+    }
+    if end != s.len() {
+        parts.push(s.get(begin..).unwrap_or("").to_owned());
+    }
+    Ok(Val::strings(parts))
+}
+
+/// Go's `regexp.QuoteMeta`, which escapes fewer characters than `regex::escape`.
+pub(crate) fn regex_quote_meta(_: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
+    let mut out = String::new();
+    for c in str_arg(&args, 0).chars() {
+        if "\\.+*?()|[]{}^$".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    Ok(Val::str(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn perl_classes_are_ascii_as_in_go() {
+        let re = compile(r"^\d+$").unwrap();
+        assert!(re.is_match("123"));
+        assert!(!re.is_match("١٢٣"));
+        assert!(compile(r"[\d.]+").unwrap().is_match("1.2"));
+        assert!(compile(r"\bfoo\b").unwrap().is_match("a foo b"));
+        assert!(compile(r"\Qa.b\E").unwrap().is_match("a.b"));
+        assert!(!compile(r"\Qa.b\E").unwrap().is_match("axb"));
+        assert!(compile(r"[[:alpha:]]+").unwrap().is_match("abc"));
+        assert!(
+            compile("(")
+                .unwrap_err()
+                .starts_with("error parsing regexp: ")
+        );
+    }
+}

@@ -44,7 +44,9 @@ fn is_block(node: &Node) -> bool {
 /// Writes map entries at `depth`; the first entry continues the current line when the
 /// map is a sequence item (`- key: value`).
 fn write_map_body(out: &mut String, node: &Node, depth: usize, first_inline: bool) {
-    let NodeKind::Map(entries) = &node.kind else { return };
+    let NodeKind::Map(entries) = &node.kind else {
+        return;
+    };
     for (i, entry) in entries.iter().enumerate() {
         if i > 0 || !first_inline {
             pad(out, depth);
@@ -76,7 +78,9 @@ fn write_value_after_key(out: &mut String, value: &Node, depth: usize) {
 }
 
 fn write_list_body(out: &mut String, node: &Node, depth: usize) {
-    let NodeKind::List(items) = &node.kind else { return };
+    let NodeKind::List(items) = &node.kind else {
+        return;
+    };
     for item in items {
         pad(out, depth);
         out.push_str("- ");
@@ -100,7 +104,11 @@ fn write_list_body(out: &mut String, node: &Node, depth: usize) {
 
 /// A `|` block; `|-` when the text has no final newline.
 fn write_literal(out: &mut String, text: &str, depth: usize) {
-    out.push_str(if text.ends_with('\n') { " |\n" } else { " |-\n" });
+    out.push_str(if text.ends_with('\n') {
+        " |\n"
+    } else {
+        " |-\n"
+    });
     for line in text.strip_suffix('\n').unwrap_or(text).split('\n') {
         if !line.is_empty() {
             pad(out, depth);
@@ -130,7 +138,11 @@ fn yaml_float(x: f64) -> String {
     } else {
         let text = format_float_json(x);
         // Keep floats floats when read back.
-        if text.contains(['.', 'e']) { text } else { format!("{text}.0") }
+        if text.contains(['.', 'e']) {
+            text
+        } else {
+            format!("{text}.0")
+        }
     }
 }
 
@@ -138,7 +150,9 @@ fn yaml_float(x: f64) -> String {
 /// string, double quotes when plain would read as another type, single quotes when
 /// plain syntax is not allowed, double quotes with escapes for unprintable text.
 fn yaml_string(s: &str) -> String {
-    if s.chars().any(|c| (c.is_control() && c != '\n') || c == '\u{feff}') {
+    if s.chars()
+        .any(|c| (c.is_control() && c != '\n') || c == '\u{feff}')
+    {
         return double_quoted(s);
     }
     let reads_as_other_type = !matches!(resolve_plain(s, Format::Yaml), NodeKind::String(_));
@@ -157,20 +171,24 @@ fn yaml_string(s: &str) -> String {
 /// Words YAML 1.1 readers take for booleans, and sexagesimal numbers; yaml.v3 quotes them.
 fn is_yaml11_special(s: &str) -> bool {
     const OLD_BOOLS: [&str; 22] = [
-        "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off", "OFF", "true",
-        "True", "TRUE", "false", "False", "FALSE",
+        "y", "Y", "yes", "Yes", "YES", "on", "On", "ON", "n", "N", "no", "No", "NO", "off", "Off",
+        "OFF", "true", "True", "TRUE", "false", "False", "FALSE",
     ];
     if OLD_BOOLS.contains(&s) {
         return true;
     }
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
     body.contains(':')
-        && body.split(':').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        && body
+            .split(':')
+            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }
 
 fn plain_allowed(s: &str) -> bool {
     let bytes = s.as_bytes();
-    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else { return false };
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return false;
+    };
     if first == b' ' || last == b' ' || s.contains('\n') {
         return false;
     }
@@ -251,11 +269,18 @@ pub fn node_from_value(value: &Value) -> Node {
         Value::List(items) => NodeKind::List(items.iter().map(node_from_value).collect()),
         Value::Map(map) => NodeKind::Map(
             map.iter()
-                .map(|(k, v)| MapEntry { key: k.clone(), key_mark: Default::default(), value: node_from_value(v) })
+                .map(|(k, v)| MapEntry {
+                    key: k.clone(),
+                    key_mark: Default::default(),
+                    value: node_from_value(v),
+                })
                 .collect(),
         ),
     };
-    Node { kind, mark: Default::default() }
+    Node {
+        kind,
+        mark: Default::default(),
+    }
 }
 
 #[cfg(test)]
@@ -305,6 +330,9 @@ mod tests {
     #[test]
     fn json_keeps_entry_order() {
         let node = parse("b: 1\na: [x]\n", Format::Yaml).unwrap();
-        assert_eq!(to_json_ordered(&node, "    "), "{\n    \"b\": 1,\n    \"a\": [\n        \"x\"\n    ]\n}");
+        assert_eq!(
+            to_json_ordered(&node, "    "),
+            "{\n    \"b\": 1,\n    \"a\": [\n        \"x\"\n    ]\n}"
+        );
     }
 }

@@ -45,7 +45,13 @@ fn newline(out: &mut String, indent: Option<&str>, depth: usize) {
     }
 }
 
-fn write_value(out: &mut String, value: &Value, indent: Option<&str>, depth: usize, escape: Escape) {
+fn write_value(
+    out: &mut String,
+    value: &Value,
+    indent: Option<&str>,
+    depth: usize,
+    escape: Escape,
+) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
@@ -151,7 +157,10 @@ pub(crate) fn format_float_v(x: f64) -> String {
     }
     // strconv's shortest %g decides on the decimal exponent of the shortest digits.
     let sci = format!("{x:e}");
-    let exp: i32 = sci.split_once('e').and_then(|(_, e)| e.parse().ok()).unwrap_or(0);
+    let exp: i32 = sci
+        .split_once('e')
+        .and_then(|(_, e)| e.parse().ok())
+        .unwrap_or(0);
     if !(-4..6).contains(&exp) {
         exponent_form(x, true)
     } else {
@@ -210,9 +219,15 @@ mod tests {
     #[test]
     fn pretty_print_matches_marshal_indent() {
         let mut map = BTreeMap::new();
-        map.insert("b".to_owned(), Value::List(vec![Value::Int(1), Value::Bool(true)]));
+        map.insert(
+            "b".to_owned(),
+            Value::List(vec![Value::Int(1), Value::Bool(true)]),
+        );
         map.insert("a".to_owned(), Value::Map(BTreeMap::new()));
         let pretty = to_json_pretty(&Value::Map(map), "    ");
-        assert_eq!(pretty, "{\n    \"a\": {},\n    \"b\": [\n        1,\n        true\n    ]\n}");
+        assert_eq!(
+            pretty,
+            "{\n    \"a\": {},\n    \"b\": [\n        1,\n        true\n    ]\n}"
+        );
     }
 }

@@ -185,9 +185,11 @@ impl From<&serde_json::Value> for Value {
             serde_json::Value::Number(n) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
             serde_json::Value::String(s) => Value::String(s.clone()),
             serde_json::Value::Array(items) => Value::List(items.iter().map(Value::from).collect()),
-            serde_json::Value::Object(map) => {
-                Value::Map(map.iter().map(|(k, v)| (k.clone(), Value::from(v))).collect())
-            }
+            serde_json::Value::Object(map) => Value::Map(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from(v)))
+                    .collect(),
+            ),
         }
     }
 }
@@ -203,9 +205,9 @@ impl From<&Value> for serde_json::Value {
                 .unwrap_or(serde_json::Value::Null),
             Value::String(s) => serde_json::Value::String(s.clone()),
             Value::List(items) => serde_json::Value::Array(items.iter().map(Into::into).collect()),
-            Value::Map(map) => serde_json::Value::Object(
-                map.iter().map(|(k, v)| (k.clone(), v.into())).collect(),
-            ),
+            Value::Map(map) => {
+                serde_json::Value::Object(map.iter().map(|(k, v)| (k.clone(), v.into())).collect())
+            }
         }
     }
 }
@@ -225,7 +227,9 @@ mod tests {
 
     #[test]
     fn display_matches_go_percent_v() {
-        let v = parse("{b: [1, x, 2.5], a: true}", Format::Yaml).unwrap().to_value();
+        let v = parse("{b: [1, x, 2.5], a: true}", Format::Yaml)
+            .unwrap()
+            .to_value();
         assert_eq!(v.to_string(), "map[a:true b:[1 x 2.5]]");
     }
 }

@@ -76,7 +76,10 @@ impl Node {
             NodeKind::String(s) => Value::String(s.clone()),
             NodeKind::List(items) => Value::List(items.iter().map(Node::to_value).collect()),
             NodeKind::Map(entries) => Value::Map(
-                entries.iter().map(|e| (e.key.clone(), e.value.to_value())).collect::<BTreeMap<_, _>>(),
+                entries
+                    .iter()
+                    .map(|e| (e.key.clone(), e.value.to_value()))
+                    .collect::<BTreeMap<_, _>>(),
             ),
         }
     }
@@ -96,7 +99,10 @@ impl Node {
     }
 
     pub fn get(&self, key: &str) -> Option<&Node> {
-        self.as_map()?.iter().find(|e| e.key == key).map(|e| &e.value)
+        self.as_map()?
+            .iter()
+            .find(|e| e.key == key)
+            .map(|e| &e.value)
     }
 
     /// What kind of value this is, for "expected X, found Y" messages.
@@ -115,11 +121,19 @@ impl Node {
 
 /// Parses the first document of `source`. An empty document is [`NodeKind::Null`].
 pub fn parse(source: &str, format: Format) -> Result<Node, LoadError> {
-    let mut builder = Builder { format, anchors: HashMap::new(), stack: Vec::new(), root: None };
+    let mut builder = Builder {
+        format,
+        anchors: HashMap::new(),
+        stack: Vec::new(),
+        root: None,
+    };
     let parser = Parser::new_from_str(source);
     for item in parser {
         let (event, span) = item.map_err(|e| LoadError {
-            mark: Mark { line: e.marker().line(), column: e.marker().col() + 1 },
+            mark: Mark {
+                line: e.marker().line(),
+                column: e.marker().col() + 1,
+            },
             message: e.info().to_owned(),
         })?;
         match event {
@@ -130,15 +144,25 @@ pub fn parse(source: &str, format: Format) -> Result<Node, LoadError> {
             break;
         }
     }
-    Ok(builder.root.unwrap_or(Node { kind: NodeKind::Null, mark: Mark { line: 1, column: 1 } }))
+    Ok(builder.root.unwrap_or(Node {
+        kind: NodeKind::Null,
+        mark: Mark { line: 1, column: 1 },
+    }))
 }
 
 fn mark_of(span: &Span) -> Mark {
-    Mark { line: span.start.line(), column: span.start.col() + 1 }
+    Mark {
+        line: span.start.line(),
+        column: span.start.col() + 1,
+    }
 }
 
 enum Frame {
-    List { mark: Mark, anchor: usize, items: Vec<Node> },
+    List {
+        mark: Mark,
+        anchor: usize,
+        items: Vec<Node>,
+    },
     Map {
         mark: Mark,
         anchor: usize,
@@ -163,7 +187,10 @@ impl Builder {
             Event::Scalar(text, style, anchor, tag) => {
                 let tag_suffix = tag.as_ref().map(|t| t.suffix.clone());
                 let is_merge_key = style == ScalarStyle::Plain && text == "<<";
-                let node = Node { kind: self.resolve(&text, style, tag_suffix.as_deref(), mark)?, mark };
+                let node = Node {
+                    kind: self.resolve(&text, style, tag_suffix.as_deref(), mark)?,
+                    mark,
+                };
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
@@ -177,27 +204,62 @@ impl Builder {
                 self.push(Node { mark, ..node }, false)
             }
             Event::SequenceStart(anchor, _) => {
-                self.stack.push(Frame::List { mark, anchor, items: Vec::new() });
+                self.stack.push(Frame::List {
+                    mark,
+                    anchor,
+                    items: Vec::new(),
+                });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
-                self.stack.push(Frame::Map { mark, anchor, entries: Vec::new(), merged: Vec::new(), pending_key: None });
+                self.stack.push(Frame::Map {
+                    mark,
+                    anchor,
+                    entries: Vec::new(),
+                    merged: Vec::new(),
+                    pending_key: None,
+                });
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let (node, anchor) = match self.stack.pop() {
-                    Some(Frame::List { mark, anchor, items }) => {
-                        (Node { kind: NodeKind::List(items), mark }, anchor)
-                    }
-                    Some(Frame::Map { mark, anchor, mut entries, merged, .. }) => {
+                    Some(Frame::List {
+                        mark,
+                        anchor,
+                        items,
+                    }) => (
+                        Node {
+                            kind: NodeKind::List(items),
+                            mark,
+                        },
+                        anchor,
+                    ),
+                    Some(Frame::Map {
+                        mark,
+                        anchor,
+                        mut entries,
+                        merged,
+                        ..
+                    }) => {
                         for entry in merged {
                             if !entries.iter().any(|e| e.key == entry.key) {
                                 entries.push(entry);
                             }
                         }
-                        (Node { kind: NodeKind::Map(entries), mark }, anchor)
+                        (
+                            Node {
+                                kind: NodeKind::Map(entries),
+                                mark,
+                            },
+                            anchor,
+                        )
                     }
-                    None => return Err(LoadError { mark, message: "unbalanced collection end".to_owned() }),
+                    None => {
+                        return Err(LoadError {
+                            mark,
+                            message: "unbalanced collection end".to_owned(),
+                        });
+                    }
                 };
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
@@ -219,7 +281,12 @@ impl Builder {
                 items.push(node);
                 Ok(())
             }
-            Some(Frame::Map { entries, merged, pending_key, .. }) => match pending_key.take() {
+            Some(Frame::Map {
+                entries,
+                merged,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
                 None => {
                     *pending_key = Some((node, is_merge_key));
                     Ok(())
@@ -241,7 +308,11 @@ impl Builder {
                             ),
                         });
                     }
-                    entries.push(MapEntry { key: key_text, key_mark: key.mark, value: node });
+                    entries.push(MapEntry {
+                        key: key_text,
+                        key_mark: key.mark,
+                        value: node,
+                    });
                     Ok(())
                 }
             },
@@ -255,14 +326,27 @@ impl Builder {
         tag: Option<&str>,
         mark: Mark,
     ) -> Result<NodeKind, LoadError> {
-        let invalid = |what: &str| LoadError { mark, message: format!("cannot decode {text:?} as {what}") };
+        let invalid = |what: &str| LoadError {
+            mark,
+            message: format!("cannot decode {text:?} as {what}"),
+        };
         match tag {
             Some("str") => return Ok(NodeKind::String(text.to_owned())),
-            Some("int") => return parse_int(text).map(NodeKind::Int).ok_or_else(|| invalid("!!int")),
-            Some("float") => {
-                return parse_float(text).map(NodeKind::Float).ok_or_else(|| invalid("!!float"));
+            Some("int") => {
+                return parse_int(text)
+                    .map(NodeKind::Int)
+                    .ok_or_else(|| invalid("!!int"));
             }
-            Some("bool") => return parse_bool(text).map(NodeKind::Bool).ok_or_else(|| invalid("!!bool")),
+            Some("float") => {
+                return parse_float(text)
+                    .map(NodeKind::Float)
+                    .ok_or_else(|| invalid("!!float"));
+            }
+            Some("bool") => {
+                return parse_bool(text)
+                    .map(NodeKind::Bool)
+                    .ok_or_else(|| invalid("!!bool"));
+            }
             Some("null") => return Ok(NodeKind::Null),
             _ => {}
         }
@@ -280,10 +364,18 @@ fn merge_into(merged: &mut Vec<MapEntry>, source: Node, mark: Mark) -> Result<()
             .into_iter()
             .map(|n| match n.kind {
                 NodeKind::Map(m) => Ok(m),
-                _ => Err(LoadError { mark: n.mark, message: "map merge requires maps".to_owned() }),
+                _ => Err(LoadError {
+                    mark: n.mark,
+                    message: "map merge requires maps".to_owned(),
+                }),
             })
             .collect::<Result<_, _>>()?,
-        _ => return Err(LoadError { mark, message: "map merge requires a map or a list of maps".to_owned() }),
+        _ => {
+            return Err(LoadError {
+                mark,
+                message: "map merge requires a map or a list of maps".to_owned(),
+            });
+        }
     };
     // The first map listed wins over later ones.
     for map in maps {
@@ -300,9 +392,10 @@ fn key_string(key: &Node) -> Result<String, LoadError> {
     match &key.kind {
         NodeKind::String(s) => Ok(s.clone()),
         NodeKind::Null => Ok(String::new()),
-        NodeKind::List(_) | NodeKind::Map(_) => {
-            Err(LoadError { mark: key.mark, message: "a map key must be a scalar".to_owned() })
-        }
+        NodeKind::List(_) | NodeKind::Map(_) => Err(LoadError {
+            mark: key.mark,
+            message: "a map key must be a scalar".to_owned(),
+        }),
         _ => Ok(key.to_value().to_string()),
     }
 }
@@ -350,11 +443,20 @@ fn parse_int(text: &str) -> Option<i64> {
         b'+' => (false, &plain[1..]),
         _ => (false, plain.as_str()),
     };
-    let (radix, body) = if let Some(rest) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let (radix, body) = if let Some(rest) = digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         (16, rest)
-    } else if let Some(rest) = digits.strip_prefix("0o").or_else(|| digits.strip_prefix("0O")) {
+    } else if let Some(rest) = digits
+        .strip_prefix("0o")
+        .or_else(|| digits.strip_prefix("0O"))
+    {
         (8, rest)
-    } else if let Some(rest) = digits.strip_prefix("0b").or_else(|| digits.strip_prefix("0B")) {
+    } else if let Some(rest) = digits
+        .strip_prefix("0b")
+        .or_else(|| digits.strip_prefix("0B"))
+    {
         (2, rest)
     } else if digits.len() > 1 && digits.starts_with('0') {
         (8, &digits[1..])
@@ -389,7 +491,9 @@ fn parse_float(text: &str) -> Option<f64> {
     let mantissa_ok = match mantissa.split_once('.') {
         Some(("", frac)) => !frac.is_empty() && frac.bytes().all(|b| b.is_ascii_digit()),
         Some((int, frac)) => {
-            !int.is_empty() && int.bytes().all(|b| b.is_ascii_digit()) && frac.bytes().all(|b| b.is_ascii_digit())
+            !int.is_empty()
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
         }
         None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
     };
@@ -397,7 +501,11 @@ fn parse_float(text: &str) -> Option<f64> {
         let digits = e.strip_prefix(['-', '+']).unwrap_or(e);
         !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
     });
-    if mantissa_ok && exponent_ok { plain.parse().ok() } else { None }
+    if mantissa_ok && exponent_ok {
+        plain.parse().ok()
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -458,7 +566,9 @@ mod tests {
 
     #[test]
     fn json_numbers_are_floats_and_duplicates_keep_last() {
-        let v = parse(r#"{"a": 1, "a": 2.5, "b": "0644"}"#, Format::Json).unwrap().to_value();
+        let v = parse(r#"{"a": 1, "a": 2.5, "b": "0644"}"#, Format::Json)
+            .unwrap()
+            .to_value();
         assert_eq!(v.as_map().unwrap()["a"], Value::Float(2.5));
         assert_eq!(v.as_map().unwrap()["b"], Value::String("0644".into()));
     }

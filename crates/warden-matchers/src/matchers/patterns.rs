@@ -127,7 +127,11 @@ fn inverted_pattern(map: &std::collections::BTreeMap<String, Value>) -> Option<S
     if map.keys().any(|k| k != "pattern" && k != "invert") {
         return None;
     }
-    Some(if invert { format!("!{pattern}") } else { pattern.to_owned() })
+    Some(if invert {
+        format!("!{pattern}")
+    } else {
+        pattern.to_owned()
+    })
 }
 
 /// The scan state: patterns still undecided and patterns found.
@@ -401,16 +405,37 @@ mod tests {
     fn intercept_pattern_maps_are_negated_patterns() {
         let map = |pattern: &str, invert: bool| {
             Value::Map(
-                [("pattern".to_owned(), Value::from(pattern)), ("invert".to_owned(), Value::Bool(invert))].into(),
+                [
+                    ("pattern".to_owned(), Value::from(pattern)),
+                    ("invert".to_owned(), Value::Bool(invert)),
+                ]
+                .into(),
             )
         };
-        let patterns = Value::List(vec![Value::from("%sudo ALL"), map("NOPASSWD:ALL", true), map("Defaults", false)]);
-        let ok = matches_reader(&patterns, &mut "Defaults x\n%sudo ALL=(ALL) ALL\n".as_bytes());
+        let patterns = Value::List(vec![
+            Value::from("%sudo ALL"),
+            map("NOPASSWD:ALL", true),
+            map("Defaults", false),
+        ]);
+        let ok = matches_reader(
+            &patterns,
+            &mut "Defaults x\n%sudo ALL=(ALL) ALL\n".as_bytes(),
+        );
         assert_eq!((ok.error.as_deref(), ok.success), (None, true));
-        let bad = matches_reader(&patterns, &mut "Defaults\n%sudo ALL=(ALL) NOPASSWD:ALL\n".as_bytes());
+        let bad = matches_reader(
+            &patterns,
+            &mut "Defaults\n%sudo ALL=(ALL) NOPASSWD:ALL\n".as_bytes(),
+        );
         assert!(!bad.success);
-        let unknown_key = Value::List(vec![Value::Map([("regex".to_owned(), Value::from("x"))].into())]);
-        assert!(matches_reader(&unknown_key, &mut "x".as_bytes()).error.unwrap().contains("pattern map"));
+        let unknown_key = Value::List(vec![Value::Map(
+            [("regex".to_owned(), Value::from("x"))].into(),
+        )]);
+        assert!(
+            matches_reader(&unknown_key, &mut "x".as_bytes())
+                .error
+                .unwrap()
+                .contains("pattern map")
+        );
     }
 
     #[test]

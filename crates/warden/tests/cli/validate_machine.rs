@@ -425,3 +425,87 @@ fn retry_timeout_waits_for_a_passing_state_or_exits_3() {
         stderr(&output).contains("timeout of 500ms reached before tests entered a passing state")
     );
 }
+
+#[test]
+fn retry_count_reruns_a_resource_until_it_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("second-attempt");
+    let gossfile = write(
+        dir.path(),
+        "goss.yaml",
+        &format!(
+            "command:\n  flaky:\n    exec: \"test -f {m} || {{ touch {m}; exit 1; }}\"\n    exit-status: 0\n    retry_count: 2\n    retry_delay: 50ms\n  always-fails:\n    exec: \"exit 4\"\n    exit-status: 0\n    retry_count: 1\n    retry_delay: 10\n",
+            m = marker.display()
+        ),
+    );
+    let (code, report, _) = validate_json(&gossfile, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        failures(&report).len(),
+        1,
+        "only always-fails fails: {:?}",
+        failures(&report)
+    );
+    assert!(marker.exists());
+}
+
+#[test]
+fn missing_required_attributes_fail_at_validation_as_in_goss() {
+    let dir = tempfile::tempdir().unwrap();
+    let gossfile = write(
+        dir.path(),
+        "goss.yaml",
+        "file:\n  /etc/passwd:\n    mode: \"0644\"\n",
+    );
+    let (code, report, _) = validate_json(&gossfile, &[]);
+    assert_eq!(code, 1);
+    let first = &report["results"][0];
+    assert_eq!(first["property"], "exists");
+    assert_eq!(first["err"], "Syntax Error: Missing required attribute");
+    assert_eq!(
+        report["results"][1]["skipped"], true,
+        "the gate failed, so mode is skipped"
+    );
+}
+
+#[test]
+fn titles_meta_and_colour_reach_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let gossfile = write(
+        dir.path(),
+        "goss.yaml",
+        "kernel-param:\n  kernel.ostype:\n    title: The kernel is Linux\n    meta:\n      owner: platform\n    value: Linux\n  kernel.osrelease:\n    value: not-this\n",
+    );
+    let output = warden()
+        .args(["validate", "--color", "-f", "documentation", "-g"])
+        .arg(&gossfile)
+        .output()
+        .unwrap();
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(out.contains("Title: The kernel is Linux"), "{out}");
+    assert!(out.contains("Meta:"), "{out}");
+    assert!(out.contains("owner: platform"), "{out}");
+    assert!(
+        out.contains("\u{1b}[32m") && out.contains("\u{1b}[31m"),
+        "green passes and red failures: {out:?}"
+    );
+    let plain = warden()
+        .args(["validate", "--no-color", "-g"])
+        .arg(&gossfile)
+        .output()
+        .unwrap();
+    assert!(!stdout(&plain).contains('\u{1b}'));
+}
+
+#[test]
+fn package_backend_can_be_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let gossfile = write(
+        dir.path(),
+        "goss.yaml",
+        "package:\n  dpkg:\n    installed: true\n",
+    );
+    let (code, _, output) = validate_json(&gossfile, &["--package", "dpkg"]);
+    assert_eq!(code, 0, "{}", stderr(&output));
+}

@@ -3,7 +3,10 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use warden_gossfile::{LoadOptions, Source, load};
+use std::ffi::OsString;
+use std::path::Path;
+
+use warden_gossfile::{Files, LoadOptions, Source, load_with};
 
 /// Templates see a fixed environment and no files, so runs are reproducible.
 struct NoHost;
@@ -20,12 +23,27 @@ impl warden_template::Host for NoHost {
     }
 }
 
+/// No files at all: include patterns must not walk the real filesystem while fuzzing.
+struct NoFiles;
+
+impl Files for NoFiles {
+    fn read_to_string(&self, _path: &Path) -> std::io::Result<String> {
+        Err(std::io::ErrorKind::NotFound.into())
+    }
+    fn read_dir(&self, _dir: &Path) -> std::io::Result<Vec<OsString>> {
+        Err(std::io::ErrorKind::NotFound.into())
+    }
+    fn exists(&self, _path: &Path) -> bool {
+        false
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let vars = warden_value::parse("{a: 1, list: [x, y], m: {k: v}}", warden_value::Format::Yaml)
             .map(|n| n.to_value())
             .unwrap_or_default();
         let options = LoadOptions { vars, host: &NoHost };
-        let _ = load(&Source::Stdin(text.to_owned()), &options);
+        let _ = load_with(&Source::Stdin(text.to_owned()), &options, &NoFiles);
     }
 });

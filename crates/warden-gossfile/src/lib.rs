@@ -6,6 +6,7 @@
 
 pub mod duration;
 mod error;
+mod files;
 mod host;
 mod kinds;
 mod load;
@@ -14,8 +15,9 @@ mod resource;
 pub mod vars;
 
 pub use error::GossfileError;
+pub use files::{BadPattern, Files, RealFiles, glob};
 pub use host::SystemHost;
 pub use kinds::{AttrKind, AttrSpec, COMMON_ATTRIBUTES, ResourceKind};
-pub use load::{Gossfile, LoadOptions, Source, load};
+pub use load::{Gossfile, LoadOptions, Source, load, load_with, parse_untemplated};
 pub use render::{RenderFormat, document, render, resource_node};
 pub use resource::{Attr, Origin, Resource};

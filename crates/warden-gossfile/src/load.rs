@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use warden_matchers::{ActualKind, Matcher};
-use warden_value::{Format, MapEntry, Mark, Node, NodeKind, Value};
+use warden_value::{Document, Format, MapEntry, Mark, Node, NodeKind, Value};
 
 use crate::error::GossfileError;
+use crate::files::{Files, RealFiles};
 use crate::kinds::{AttrKind, ResourceKind};
 use crate::resource::{Attr, Origin, Resource};
 
@@ -45,10 +46,20 @@ impl Gossfile {
     }
 }
 
-/// Loads a gossfile and everything it includes.
+/// Loads a gossfile and everything it includes from the local filesystem.
 pub fn load(source: &Source, options: &LoadOptions<'_>) -> Result<Gossfile, GossfileError> {
+    load_with(source, options, &RealFiles)
+}
+
+/// [`load`], reading the gossfile and its includes through `files`.
+pub fn load_with(
+    source: &Source,
+    options: &LoadOptions<'_>,
+    files: &dyn Files,
+) -> Result<Gossfile, GossfileError> {
     let mut loader = Loader {
         options,
+        files,
         warnings: Vec::new(),
     };
     let merged = match source {
@@ -63,10 +74,39 @@ pub fn load(source: &Source, options: &LoadOptions<'_>) -> Result<Gossfile, Goss
     })
 }
 
+/// One gossfile's own resources exactly as written, in file order: no template is
+/// rendered and no include is followed (`gossfile` entries are resources like any
+/// other). This is how `goss add` reads the file it edits.
+pub fn parse_untemplated(
+    path: &Path,
+    text: &str,
+    format: Format,
+) -> Result<Gossfile, GossfileError> {
+    // Nothing is rendered, so the template options are never consulted.
+    let options = LoadOptions {
+        vars: Value::Null,
+        host: &crate::SystemHost,
+    };
+    let mut loader = Loader {
+        options: &options,
+        files: &RealFiles,
+        warnings: Vec::new(),
+    };
+    let document = warden_value::parse_document(text, format)
+        .map_err(|e| GossfileError::at(path, e.mark, e.message))?;
+    let located = |mark: Mark, message: String| GossfileError::at(path, mark, message);
+    let resources = loader.document_resources(&document, path, &located)?;
+    Ok(Gossfile {
+        resources,
+        warnings: loader.warnings,
+    })
+}
+
 type Merged = BTreeMap<(ResourceKind, String), Resource>;
 
 struct Loader<'o, 'h> {
     options: &'o LoadOptions<'h>,
+    files: &'o dyn Files,
     warnings: Vec<String>,
 }
 
@@ -89,7 +129,9 @@ fn format_for_path(path: &Path, text: &str) -> Format {
 
 impl Loader<'_, '_> {
     fn load_path(&mut self, path: &Path, depth: usize) -> Result<Merged, GossfileError> {
-        let text = std::fs::read_to_string(path)
+        let text = self
+            .files
+            .read_to_string(path)
             .map_err(|e| GossfileError::in_file(path, format!("could not read gossfile: {e}")))?;
         let dir = path
             .parent()
@@ -112,69 +154,26 @@ impl Loader<'_, '_> {
         } else {
             text.to_owned()
         };
-        let root = warden_value::parse(&rendered, format).map_err(|e| GossfileError {
-            file: path.to_owned(),
-            mark: Some(e.mark),
-            message: e.message,
-            in_rendered_text: templated,
-        })?;
+        let document =
+            warden_value::parse_document(&rendered, format).map_err(|e| GossfileError {
+                file: path.to_owned(),
+                mark: Some(e.mark),
+                message: e.message,
+                in_rendered_text: templated,
+            })?;
         let located = |mark: Mark, message: String| GossfileError {
             file: path.to_owned(),
             mark: Some(mark),
             message,
             in_rendered_text: templated,
         };
-        let sections = match &root.kind {
-            NodeKind::Map(entries) => entries.as_slice(),
-            NodeKind::Null => &[],
-            _ => {
-                return Err(located(
-                    root.mark,
-                    format!(
-                        "a gossfile must be a map of resource types, found {}",
-                        root.kind_name()
-                    ),
-                ));
-            }
-        };
-
         let mut merged = Merged::new();
         let mut includes = Vec::new();
-        for section in sections {
-            let Some(kind) = ResourceKind::from_key(&section.key) else {
-                let valid: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.key()).collect();
-                return Err(located(
-                    section.key_mark,
-                    format!(
-                        "unknown resource type {:?}; valid types are: {}",
-                        section.key,
-                        valid.join(", ")
-                    ),
-                ));
-            };
-            let entries = match &section.value.kind {
-                NodeKind::Map(entries) => entries.as_slice(),
-                NodeKind::Null => &[],
-                _ => {
-                    return Err(located(
-                        section.value.mark,
-                        format!(
-                            "{:?} must be a map of resources, found {}",
-                            section.key,
-                            section.value.kind_name()
-                        ),
-                    ));
-                }
-            };
-            for entry in entries {
-                let resource = self
-                    .build_resource(kind, entry, path)
-                    .map_err(|(mark, msg)| located(mark, msg))?;
-                if kind == ResourceKind::Gossfile {
-                    includes.push(resource);
-                } else {
-                    merged.insert((kind, resource.key.clone()), resource);
-                }
+        for resource in self.document_resources(&document, path, &located)? {
+            if resource.kind == ResourceKind::Gossfile {
+                includes.push(resource);
+            } else {
+                merged.insert((resource.kind, resource.key.clone()), resource);
             }
         }
 
@@ -210,6 +209,75 @@ impl Loader<'_, '_> {
             }
         }
         Ok(merged)
+    }
+
+    /// Every resource the document declares, `gossfile` includes among them, in file order.
+    fn document_resources(
+        &mut self,
+        document: &Document,
+        path: &Path,
+        located: &dyn Fn(Mark, String) -> GossfileError,
+    ) -> Result<Vec<Resource>, GossfileError> {
+        let root = &document.root;
+        let sections = match &root.kind {
+            NodeKind::Map(entries) => entries.as_slice(),
+            NodeKind::Null => &[],
+            _ => {
+                return Err(located(
+                    root.mark,
+                    format!(
+                        "a gossfile must be a map of resource types, found {}",
+                        root.kind_name()
+                    ),
+                ));
+            }
+        };
+        let mut resources = Vec::new();
+        for (index, section) in sections.iter().enumerate() {
+            let Some(kind) = ResourceKind::from_key(&section.key) else {
+                // goss ignores keys that are not resource types, and gossfiles use that
+                // to hold YAML anchors (`defaults: &d {...}`). A key that defines an
+                // anchor is such a block; any other is a mistake worth stopping for.
+                let next = sections.get(index + 1).map(|s| s.key_mark);
+                let holds_anchor = document.anchors.iter().any(|&anchor| {
+                    (anchor.line, anchor.column) > (section.key_mark.line, section.key_mark.column)
+                        && next.is_none_or(|n| (anchor.line, anchor.column) < (n.line, n.column))
+                });
+                if holds_anchor {
+                    continue;
+                }
+                let valid: Vec<&str> = ResourceKind::ALL.iter().map(|k| k.key()).collect();
+                return Err(located(
+                    section.key_mark,
+                    format!(
+                        "unknown resource type {:?}; valid types are: {}",
+                        section.key,
+                        valid.join(", ")
+                    ),
+                ));
+            };
+            let entries = match &section.value.kind {
+                NodeKind::Map(entries) => entries.as_slice(),
+                NodeKind::Null => &[],
+                _ => {
+                    return Err(located(
+                        section.value.mark,
+                        format!(
+                            "{:?} must be a map of resources, found {}",
+                            section.key,
+                            section.value.kind_name()
+                        ),
+                    ));
+                }
+            };
+            for entry in entries {
+                let resource = self
+                    .build_resource(kind, entry, path)
+                    .map_err(|(mark, msg)| located(mark, msg))?;
+                resources.push(resource);
+            }
+        }
+        Ok(resources)
     }
 
     fn render_template(&self, path: &Path, text: &str) -> Result<String, GossfileError> {
@@ -263,14 +331,12 @@ impl Loader<'_, '_> {
         } else {
             dir.join(pattern)
         };
-        let full_text = full.to_string_lossy();
-        let matches: Vec<PathBuf> = glob::glob(&full_text)
-            .map_err(|e| located(format!("invalid include pattern {pattern:?}: {e}")))?
-            .filter_map(Result::ok)
-            .collect();
+        let matches = crate::files::glob(self.files, &full)
+            .map_err(|e| located(format!("invalid include pattern {pattern:?}: {e}")))?;
         if matches.is_empty() {
             return Err(located(format!(
-                "no matched files were found: {full_text:?}"
+                "no matched files were found: {:?}",
+                full.display().to_string()
             )));
         }
         Ok(matches)
@@ -356,13 +422,17 @@ impl Loader<'_, '_> {
         let kind = resource.kind;
         let canonical = match (kind, name) {
             (ResourceKind::Dns, "resolveable") => {
-                self.warnings.push(format!("DEPRECATION WARNING: {label}: dns.resolveable has been renamed to dns.resolvable"));
+                self.warnings.push(
+                    "DEPRECATION WARNING: dns.resolveable has been renamed to dns.resolvable"
+                        .to_owned(),
+                );
                 "resolvable"
             }
             (ResourceKind::File, "contains") => {
-                self.warnings.push(format!(
-                    "DEPRECATION WARNING: {label}: file.contains has been renamed to file.contents"
-                ));
+                self.warnings.push(
+                    "DEPRECATION WARNING: file.contains has been renamed to file.contents"
+                        .to_owned(),
+                );
                 "contains"
             }
             _ => name,
@@ -384,7 +454,8 @@ impl Loader<'_, '_> {
                     && let Ok(number) = text.trim().parse::<i64>()
                 {
                     self.warnings.push(format!(
-                        "DEPRECATION WARNING: {label}: {}.{} should be an integer not a string",
+                        "DEPRECATION WARNING: {}: {}.{} should be an integer not a string",
+                        resource.key,
                         kind.key(),
                         spec.name
                     ));
@@ -395,7 +466,8 @@ impl Loader<'_, '_> {
                     && value.as_list().is_some_and(<[Value]>::is_empty)
                 {
                     self.warnings.push(format!(
-                        "WARNING: {label}: {}.{} is an empty list, which asserts nothing and always passes. Use \"\" to assert empty content, or remove it.",
+                        "WARNING: {}: {}.{} is an empty list, which asserts nothing and always passes. Use \"\" to assert empty content, or remove it.",
+                        resource.key,
                         kind.key(),
                         spec.name
                     ));

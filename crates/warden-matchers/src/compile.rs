@@ -35,11 +35,6 @@ impl SyntaxError {
         &self.message
     }
 
-    /// Where in the expected value the error is, outermost first.
-    pub fn segments(&self) -> &[PathSegment] {
-        &self.path
-    }
-
     /// The location as text, e.g. `and[2].have-len`; empty at the top level.
     pub fn path(&self) -> String {
         let mut out = String::new();

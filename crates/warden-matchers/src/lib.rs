@@ -8,7 +8,6 @@
 mod compile;
 mod format;
 mod gofmt;
-mod gore;
 mod matchers;
 mod node;
 mod result;
@@ -161,7 +160,7 @@ fn outcome_of(node: &Node, run: &Run, actual: &Subject, expected: &Value) -> Out
     if run.success && run.error.is_none() {
         return Outcome {
             status: Status::Pass,
-            matcher_result: success_result(node, run, actual, expected),
+            matcher_result: success_result(actual, expected),
             err: None,
         };
     }
@@ -172,20 +171,13 @@ fn outcome_of(node: &Node, run: &Run, actual: &Subject, expected: &Value) -> Out
     }
 }
 
-/// goss's passing result: the expectation as written, and for a transformed check the
-/// value that was matched alongside the raw one.
-fn success_result(node: &Node, run: &Run, actual: &Subject, expected: &Value) -> MatcherResult {
-    let mut result = MatcherResult {
+/// goss's passing result (`ValidateGomegaValue`): the value as read, untransformed, and
+/// the expectation as written; no transform chain.
+fn success_result(actual: &Subject, expected: &Value) -> MatcherResult {
+    MatcherResult {
         actual: actual.to_value(),
         message: "matches expectation".to_owned(),
         expected: expected.clone(),
         ..MatcherResult::default()
-    };
-    if let Node::Transform(t, inner) = node {
-        let chain = matchers::transform::chain(t, inner, run);
-        result.actual = chain.value.to_value();
-        result.transform_chain = chain.transforms;
-        result.untransformed_value = actual.to_value();
     }
-    result
 }

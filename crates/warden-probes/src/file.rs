@@ -149,9 +149,10 @@ impl<'s> FileProbe<'s> {
         let mut hasher = D::new();
         let mut buffer = vec![0u8; 64 * 1024];
         loop {
+            // FileContents already words its errors as Go does.
             let read = contents
                 .read(&mut buffer)
-                .map_err(|err| ProbeError::Os(go_path_error("read", &contents.path, &err)))?;
+                .map_err(|err| ProbeError::Os(err.to_string()))?;
             if read == 0 {
                 break;
             }
@@ -168,21 +169,12 @@ pub struct FileContents {
     path: PathBuf,
 }
 
-impl FileContents {
-    /// The path that was opened.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Goss's error message for a failed read of this file (e.g. a directory).
-    pub fn read_error(&self, err: &io::Error) -> ProbeError {
-        ProbeError::Os(go_path_error("read", &self.path, err))
-    }
-}
-
 impl Read for FileContents {
+    /// Read errors carry Go's text (`read /etc: is a directory`), which goss reports.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.file.read(buf)
+        self.file
+            .read(buf)
+            .map_err(|err| io::Error::new(err.kind(), go_path_error("read", &self.path, &err)))
     }
 }
 

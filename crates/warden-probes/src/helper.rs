@@ -47,13 +47,6 @@ impl ProcessHelperRunner {
         Self::default()
     }
 
-    /// Looks programs up in `search_path` (a `:`-separated list) instead of `$PATH`.
-    pub fn with_search_path(search_path: impl Into<OsString>) -> Self {
-        Self {
-            search_path: Some(search_path.into()),
-        }
-    }
-
     fn look_path(&self, name: &str) -> Option<PathBuf> {
         if name.contains('/') {
             let path = PathBuf::from(name);

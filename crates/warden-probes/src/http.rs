@@ -279,6 +279,19 @@ impl HttpBody {
         }
     }
 
+    /// The body as a blocking reader that fetches chunks on `runtime` only as they are
+    /// read, so a line-pattern matcher can stop at its first decision instead of
+    /// buffering an endless body. Read it on a blocking thread (`spawn_blocking`),
+    /// never on a runtime worker.
+    pub fn into_reader(self, runtime: tokio::runtime::Handle) -> HttpBodyReader {
+        HttpBodyReader {
+            body: self,
+            runtime,
+            chunk: Vec::new(),
+            offset: 0,
+        }
+    }
+
     /// The rest of the body.
     pub async fn read_to_end(mut self) -> Result<Vec<u8>, ProbeError> {
         let mut body = Vec::new();
@@ -290,6 +303,34 @@ impl HttpBody {
 }
 
 /// Request headers from `"Name: value"` lines, plus goss's defaults.
+/// See [`HttpBody::into_reader`].
+#[derive(Debug)]
+pub struct HttpBodyReader {
+    body: HttpBody,
+    runtime: tokio::runtime::Handle,
+    chunk: Vec<u8>,
+    offset: usize,
+}
+
+impl std::io::Read for HttpBodyReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.offset == self.chunk.len() {
+            match self.runtime.block_on(self.body.chunk()) {
+                Ok(Some(chunk)) => {
+                    self.chunk = chunk;
+                    self.offset = 0;
+                }
+                Ok(None) => return Ok(0),
+                Err(err) => return Err(std::io::Error::other(err.to_string())),
+            }
+        }
+        let n = buf.len().min(self.chunk.len() - self.offset);
+        buf[..n].copy_from_slice(&self.chunk[self.offset..self.offset + n]);
+        self.offset += n;
+        Ok(n)
+    }
+}
+
 fn request_headers(request: &HttpRequest) -> Result<HeaderMap, ProbeError> {
     let mut headers = HeaderMap::new();
     for line in &request.request_headers {

@@ -29,6 +29,7 @@ mod mount;
 mod package;
 mod ports;
 mod process;
+mod process_ports;
 mod service;
 mod users;
 
@@ -43,7 +44,7 @@ pub use error::ProbeError;
 pub use file::{FileContents, FileProbe};
 pub use gofmt::GoDuration;
 pub use helper::{HelperFuture, HelperOutput, HelperRunner, ProcessHelperRunner};
-pub use http::{DEFAULT_USER_AGENT, HttpBody, HttpProbe, HttpRequest};
+pub use http::{DEFAULT_USER_AGENT, HttpBody, HttpBodyReader, HttpProbe, HttpRequest};
 pub use interface::InterfaceProbe;
 pub use kernel_param::KernelParamProbe;
 pub use mount::MountProbe;

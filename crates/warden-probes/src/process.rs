@@ -43,7 +43,7 @@ impl ProcessTable {
 
 /// go-ps's parse of one stat line: the name, provided the fields after it scan
 /// as `%c %d %d %d` (state, ppid, pgrp, session).
-fn comm_from_stat(stat: &str) -> Option<String> {
+pub(crate) fn comm_from_stat(stat: &str) -> Option<String> {
     let start = stat.find('(')? + 1;
     let length = stat[start..].find(')')?;
     let comm = &stat[start..start + length];

@@ -45,12 +45,6 @@ impl Format {
         }
     }
 
-    /// The names as goss prints the list in help and errors: `[documentation json …]`.
-    pub fn names_list() -> String {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        format!("[{}]", names.join(" "))
-    }
-
     /// The format options this format honours (goss's `ValidOptions`).
     pub fn valid_options(self) -> &'static [FormatOption] {
         match self {
@@ -125,11 +119,6 @@ impl FormatOption {
         .into_iter()
         .find(|o| o.name() == s)
     }
-
-    /// The options goss lists in `--format-options` help: `[perfdata pretty sort verbose]`.
-    pub fn help_list() -> String {
-        "[perfdata pretty sort verbose]".to_owned()
-    }
 }
 
 /// The set of format options given; unknown names are ignored, as goss ignores them.
@@ -171,10 +160,6 @@ mod tests {
         assert_eq!(
             "xml".parse::<Format>().unwrap_err().to_string(),
             "bad output format: xml"
-        );
-        assert_eq!(
-            Format::names_list(),
-            "[documentation json junit nagios prometheus rspecish silent structured tap]"
         );
     }
 

@@ -175,7 +175,7 @@ fn json_pretty() {
                 "message": "matches expectation",
                 "missing-elements": null,
                 "transform-chain": null,
-                "untransformed-value": 0
+                "untransformed-value": null
             },
             "meta": null,
             "property": "exit-status",

@@ -169,7 +169,7 @@ impl<'t> Exec<'t, '_> {
 
     fn step(&mut self) -> Result<()> {
         self.steps += 1;
-        if self.steps > self.limits().max_steps {
+        if self.steps.saturating_add(self.ctx.charged) > self.limits().max_steps {
             return Err(self.error(format!(
                 "template execution exceeded the limit of {} steps",
                 self.limits().max_steps
@@ -626,9 +626,7 @@ impl<'t> Exec<'t, '_> {
                 crate::text::go_quote(field, false)
             )));
         }
-        if let Val::Version(_) = &receiver.val
-            && let Some(method) = funcs::semver::method(field)
-        {
+        if let Some(method) = funcs::method(&receiver.val, field) {
             let mut with_receiver = vec![receiver.val.clone()];
             return self.eval_call_with_receiver(
                 dot,
@@ -642,6 +640,17 @@ impl<'t> Exec<'t, '_> {
         }
         let has_args = args.len() > 1 || last.is_some();
         match &receiver.val {
+            Val::Cert(pair) if field == "Cert" || field == "Key" => {
+                if has_args {
+                    return Err(self.error(format!("{field} is not a method but has arguments")));
+                }
+                let text = if field == "Cert" {
+                    &pair.cert
+                } else {
+                    &pair.key
+                };
+                Ok(Operand::concrete(Val::str(text.as_str())))
+            }
             Val::Map(map) => {
                 if has_args {
                     return Err(self.error(format!("{field} is not a method but has arguments")));
@@ -787,7 +796,10 @@ impl<'t> Exec<'t, '_> {
             | (Val::Int(_), Ty::Int)
             | (Val::Float(_), Ty::Float)
             | (Val::Bool(_), Ty::Bool)
-            | (Val::Version(_), Ty::Version) => true,
+            | (Val::Version(_), Ty::Version)
+            | (Val::Time(_), Ty::Time)
+            | (Val::Cert(_), Ty::Cert)
+            | (Val::List(_), Ty::List) => true,
             (Val::Map(map), Ty::Map) => map.kind == MapKind::Interface,
             _ => false,
         };
@@ -839,6 +851,11 @@ impl<'t> Exec<'t, '_> {
                         .float
                         .map(Val::Float)
                         .ok_or_else(|| self.literal_mismatch(ty, arg)),
+                    // reflect's SetUint truncates to the parameter's width.
+                    Ty::Uint32 => match number.int {
+                        Some(i) if i >= 0 => Ok(Val::Int(i64::from(i as u32))),
+                        _ => Err(self.literal_mismatch(ty, arg)),
+                    },
                     Ty::Any | Ty::Reflect => self.ideal_constant(arg, number),
                     _ => Err(self.literal_mismatch(ty, arg)),
                 };
@@ -859,6 +876,7 @@ impl<'t> Exec<'t, '_> {
             Ty::Float => "float",
             Ty::Int => "integer",
             Ty::Str => "string",
+            Ty::Uint32 => "unsigned integer",
             other => {
                 return self.error(format!(
                     "can't handle {arg} for arg of type {}",

@@ -6,9 +6,9 @@
 //! from `*` arguments and `[n]` indexes), and the `%!d(string=x)` style of reporting
 //! misuse. Output is capped so that a self-referencing map cannot print forever.
 
-use crate::strconv::format_float;
 use crate::text::{can_backquote, go_quote, go_quote_rune, is_go_print};
 use crate::value::{MapKind, Val};
+use warden_value::strconv::format_float;
 
 /// Containers nested deeper than this are refused rather than printed; only a
 /// map that contains itself (built with Sprig's `set`) gets there in practice.
@@ -398,6 +398,35 @@ impl Printer {
                 }
                 _ => self.bad_verb(verb, v),
             },
+            // `time.Time` is a Stringer: every verb that prints strings uses String().
+            Val::Time(t) => match verb {
+                'v' | 's' | 'x' | 'X' | 'q' if !self.f.sharp_v => {
+                    self.fmt_string(&t.go_string(), verb, v)
+                }
+                _ => self.bad_verb(verb, v),
+            },
+            Val::Cert(pair) => {
+                let (cert, key) = (Val::str(pair.cert.as_str()), Val::str(pair.key.as_str()));
+                if self.f.sharp_v {
+                    self.write("sprig.certificate{Cert:");
+                    self.print_value(&cert, verb, depth + 1);
+                    self.write(", Key:");
+                    self.print_value(&key, verb, depth + 1);
+                    self.write("}");
+                } else {
+                    self.write("{");
+                    if self.f.plus_v {
+                        self.write("Cert:");
+                    }
+                    self.print_value(&cert, verb, depth + 1);
+                    self.write(" ");
+                    if self.f.plus_v {
+                        self.write("Key:");
+                    }
+                    self.print_value(&key, verb, depth + 1);
+                    self.write("}");
+                }
+            }
             Val::List(items) => {
                 if self.f.sharp_v {
                     self.write("[]interface {}{");

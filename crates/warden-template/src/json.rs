@@ -4,7 +4,9 @@
 
 use std::fmt::Write;
 
-use crate::strconv::format_float;
+use warden_value::strconv::format_float;
+use warden_value::{format_json_float, write_json_string};
+
 use crate::value::Val;
 
 /// Only a map that contains itself nests this deep; Go reports it as a cycle.
@@ -59,6 +61,23 @@ fn write_value(
         Val::Float(x) => out.push_str(&json_float(*x)?),
         Val::Str(s) => write_string(out, s, options.escape_html),
         Val::Version(version) => write_string(out, &version.to_string(), options.escape_html),
+        Val::Time(t) => out.push_str(
+            &t.marshal_json()
+                .map_err(|e| format!("json: error calling MarshalJSON for type time.Time: {e}"))?,
+        ),
+        // A struct encodes as an object of its exported fields, in field order
+        // (which is also key order here).
+        Val::Cert(pair) => {
+            let fields = crate::value::MapRef::new(
+                [
+                    ("Cert".to_owned(), Val::str(pair.cert.as_str())),
+                    ("Key".to_owned(), Val::str(pair.key.as_str())),
+                ]
+                .into_iter()
+                .collect(),
+            );
+            write_value(out, &Val::Map(fields), options, depth)?;
+        }
         Val::List(items) => {
             if items.is_empty() {
                 out.push_str("[]");
@@ -101,50 +120,15 @@ fn write_value(
     Ok(())
 }
 
-/// Go's float encoding: shortest digits, exponent form outside `[1e-6, 1e21)`,
-/// negative exponents without padding (`1e-7`).
+/// Go's float encoding (see [`format_json_float`]), with Go's error for NaN and
+/// the infinities.
 pub(crate) fn json_float(x: f64) -> Result<String, String> {
-    if !x.is_finite() {
-        return Err(format!(
-            "json: unsupported value: {}",
-            format_float(x, b'g', -1)
-        ));
-    }
-    let abs = x.abs();
-    if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        let text = format_float(x, b'e', -1);
-        return Ok(match text.split_once("e-0") {
-            Some((mantissa, exp)) => format!("{mantissa}e-{exp}"),
-            None => text,
-        });
-    }
-    Ok(format_float(x, b'f', -1))
+    format_json_float(x)
+        .ok_or_else(|| format!("json: unsupported value: {}", format_float(x, b'g', -1)))
 }
 
 fn write_string(out: &mut String, s: &str, escape_html: bool) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '<' | '>' | '&' if escape_html => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            '\u{2028}' | '\u{2029}' => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    write_json_string(out, s, escape_html);
 }
 
 #[cfg(test)]

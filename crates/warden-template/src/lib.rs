@@ -7,18 +7,22 @@
 //! `fmt` printing and Go's error messages, with every error carrying a line and a
 //! column.
 //!
-//! The crate is pure: environment variables and files come through [`Host`]. It is
-//! also hardened for untrusted input: no input makes it panic, recurse without
-//! bound or run without end; [`Limits`] caps output, work and nesting.
+//! The crate is pure: environment variables, files, the clock and name resolution
+//! come through [`Host`] (only the read-only IANA zone database is read directly,
+//! as Go's `time` package reads it). It is also hardened for untrusted input: no
+//! input makes it panic, recurse without bound or run without end; [`Limits`]
+//! caps output, work and nesting, and expensive functions (key generation,
+//! password hashing, lookups) charge their cost against the step budget.
 
 mod ast;
 mod exec;
 mod fmt;
 mod funcs;
+mod gotime;
+mod gourl;
 mod json;
 mod lexer;
 mod parser;
-mod strconv;
 mod text;
 mod value;
 
@@ -27,15 +31,35 @@ use std::collections::HashMap;
 use warden_value::Value;
 
 /// What templates may read from the outside world. goss's `getEnv`, Sprig's `env`
-/// and `expandenv` read the environment; goss's `readFile` reads files.
+/// and `expandenv` read the environment (`TZ` also picks Go's `time.Local`);
+/// goss's `readFile` reads files; Sprig's date functions read the clock and
+/// `getHostByName` resolves names.
 pub trait Host {
     fn env(&self, key: &str) -> Option<String>;
     fn env_vars(&self) -> Vec<(String, String)>;
     fn read_file(&self, path: &str) -> std::io::Result<String>;
+
+    /// The wall clock `now` (and everything relative to now) reads.
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+
+    /// The addresses `name` resolves to, as text (Go's `net.LookupHost`).
+    fn lookup_host(&self, name: &str) -> std::io::Result<Vec<String>> {
+        use std::net::ToSocketAddrs;
+        let mut addrs: Vec<String> = Vec::new();
+        for addr in (name, 0).to_socket_addrs()? {
+            let ip = addr.ip().to_string();
+            if !addrs.contains(&ip) {
+                addrs.push(ip);
+            }
+        }
+        Ok(addrs)
+    }
 }
 
-/// A host with no environment and no files, for callers (and fuzzers) that give
-/// templates nothing to read.
+/// A host with no environment, no files and no name resolution (the clock is the
+/// real one), for callers (and fuzzers) that give templates nothing to read.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct NullHost;
 
@@ -52,6 +76,14 @@ impl Host for NullHost {
         Err(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             format!("open {path}: no such file or directory"),
+        ))
+    }
+
+    /// Resolves nothing: a host with no outside world has no network either.
+    fn lookup_host(&self, name: &str) -> std::io::Result<Vec<String>> {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("lookup {name}: no such host"),
         ))
     }
 }

@@ -7,7 +7,12 @@ use std::collections::HashMap;
 
 use crate::ast::{Arg, Branch, BranchKind, Command, List, Node, Number, Pipe};
 use crate::lexer::{Item, ItemType, Lexer};
-use crate::strconv::{parse_float, parse_int, parse_uint};
+use warden_value::strconv::{parse_int, parse_uint};
+
+/// `strconv.ParseFloat(s, 64)` as the parser uses it: a range error is no float.
+fn parse_float(s: &str) -> Option<f64> {
+    warden_value::strconv::parse_float(s).ok()
+}
 use crate::text::{go_quote, unquote, unquote_char};
 
 /// Parenthesised pipelines and nested blocks together may not nest deeper than

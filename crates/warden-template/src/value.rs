@@ -13,6 +13,15 @@ use std::rc::Rc;
 use warden_value::Value;
 
 use crate::funcs::semver::SemVersion;
+use crate::gotime::GoTime;
+
+/// Sprig's `certificate` struct (`.Cert` and `.Key`, both PEM), as the `gen*Cert`
+/// functions return it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CertPair {
+    pub(crate) cert: String,
+    pub(crate) key: String,
+}
 
 /// Element type of a map: goss data is `map[string]interface{}`, while the
 /// environment and Sprig's `split` give `map[string]string`, whose missing
@@ -174,6 +183,10 @@ pub(crate) enum Val {
     List(Rc<Items>),
     Map(MapRef),
     Version(Rc<SemVersion>),
+    /// Go's `time.Time`, from `now`, `toDate` and `dateModify`.
+    Time(Rc<GoTime>),
+    /// Sprig's `certificate`.
+    Cert(Rc<CertPair>),
 }
 
 impl Val {
@@ -202,6 +215,8 @@ impl Val {
             Val::Map(m) if m.kind == MapKind::String => "map[string]string",
             Val::Map(_) => "map[string]interface {}",
             Val::Version(_) => "*semver.Version",
+            Val::Time(_) => "time.Time",
+            Val::Cert(_) => "sprig.certificate",
         }
     }
 
@@ -217,6 +232,7 @@ impl Val {
             Val::List(_) => "slice",
             Val::Map(_) => "map",
             Val::Version(_) => "ptr",
+            Val::Time(_) | Val::Cert(_) => "struct",
         }
     }
 
@@ -237,7 +253,7 @@ impl Val {
             Val::Str(s) => !s.is_empty(),
             Val::List(items) => !items.is_empty(),
             Val::Map(m) => m.len() > 0,
-            Val::Version(_) => true,
+            Val::Version(_) | Val::Time(_) | Val::Cert(_) => true,
         }
     }
 

@@ -3,9 +3,11 @@
 //! `listening`, `resolvable`, `status`) errors, fails or reads `false`, the attributes
 //! after it are skipped.
 
+use std::sync::Arc;
 use time::OffsetDateTime;
 use warden_gossfile::Resource;
-use warden_matchers::{Actual, evaluate};
+
+use warden_matchers::{Actual, Matcher, Outcome, Status, evaluate};
 use warden_report::{ResourceInfo, ResultCode, TestResult};
 use warden_value::Value;
 
@@ -91,7 +93,7 @@ impl<'r> Checks<'r> {
                 ),
                 Some(matcher) => match read().await {
                     Ok(actual) => {
-                        let outcome = evaluate(matcher, actual);
+                        let outcome = evaluate_off_the_runtime(matcher, actual).await;
                         TestResult::from_outcome(
                             &self.info,
                             property,
@@ -116,6 +118,23 @@ impl<'r> Checks<'r> {
     pub(crate) fn finish(self) -> Vec<TestResult> {
         self.results
     }
+}
+
+/// Streams (file contents, command output, HTTP bodies) are read with blocking I/O,
+/// and an HTTP body pulls its chunks from the runtime as it is read; so stream
+/// matchers run on a blocking thread, never on a runtime worker.
+async fn evaluate_off_the_runtime(matcher: &Arc<Matcher>, actual: Actual) -> Outcome {
+    if !matches!(actual, Actual::Reader(_)) {
+        return evaluate(matcher, actual);
+    }
+    let matcher = Arc::clone(matcher);
+    tokio::task::spawn_blocking(move || evaluate(&matcher, actual))
+        .await
+        .unwrap_or_else(|err| Outcome {
+            status: Status::Fail,
+            matcher_result: Default::default(),
+            err: Some(format!("the matcher did not finish: {err}")),
+        })
 }
 
 /// Helpers turning probe results into readings.

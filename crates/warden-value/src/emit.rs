@@ -177,11 +177,32 @@ fn is_yaml11_special(s: &str) -> bool {
     if OLD_BOOLS.contains(&s) {
         return true;
     }
+    is_base60_float(s)
+}
+
+/// yaml.v3's `isBase60Float`: `^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$`
+/// (so `1:20` and `-1:30.5` are quoted, `127.0.0.1:8053` is not).
+fn is_base60_float(s: &str) -> bool {
     let body = s.strip_prefix(['-', '+']).unwrap_or(s);
-    body.contains(':')
-        && body
-            .split(':')
-            .all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+    let (sexagesimal, fraction) = body.split_once('.').unwrap_or((body, ""));
+    if !fraction.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
+        return false;
+    }
+    let mut groups = sexagesimal.split(':');
+    let head_ok = groups.next().is_some_and(|head| {
+        head.bytes().next().is_some_and(|b| b.is_ascii_digit())
+            && head.bytes().all(|b| b.is_ascii_digit() || b == b'_')
+    });
+    let mut count = 0;
+    let groups_ok = groups.all(|group| {
+        count += 1;
+        match group.as_bytes() {
+            [digit] => digit.is_ascii_digit(),
+            [tens, units] => (b'0'..=b'5').contains(tens) && units.is_ascii_digit(),
+            _ => false,
+        }
+    });
+    head_ok && groups_ok && count > 0
 }
 
 fn plain_allowed(s: &str) -> bool {
@@ -308,6 +329,9 @@ mod tests {
             ("", "\"\""),
             ("null", "\"null\""),
             ("1:20", "\"1:20\""),
+            ("-1:30.5", "\"-1:30.5\""),
+            ("127.0.0.1:8053", "127.0.0.1:8053"),
+            ("1:60", "1:60"),
             ("hello", "hello"),
             ("0.0.0.0", "0.0.0.0"),
             ("a: b", "'a: b'"),

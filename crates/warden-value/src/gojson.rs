@@ -5,6 +5,7 @@
 use std::fmt::Write;
 
 use crate::Value;
+use crate::strconv::format_float;
 
 /// Compact JSON, as `json.Marshal`.
 pub fn to_json(value: &Value) -> String {
@@ -102,10 +103,18 @@ fn write_value(
 
 /// A JSON string literal with Go's escaping rules (HTML-safe).
 pub(crate) fn write_string(out: &mut String, s: &str) {
-    write_escaped_string(out, s, Escape::Html);
+    write_json_string(out, s, true);
 }
 
 fn write_escaped_string(out: &mut String, s: &str, escape: Escape) {
+    write_json_string(out, s, escape == Escape::Html);
+}
+
+/// A JSON string literal exactly as Go's `encoding/json` (1.22+) writes it: `\"`,
+/// `\\`, `\n`, `\r`, `\t`, `\b` and `\f` by name, other control characters,
+/// U+2028 and U+2029 as `\u00XX`, and — when `escape_html`, as `json.Marshal` does
+/// by default — `<`, `>` and `&` as `\u003c`, `\u003e` and `\u0026`.
+pub fn write_json_string(out: &mut String, s: &str, escape_html: bool) {
     out.push('"');
     for c in s.chars() {
         match c {
@@ -114,11 +123,14 @@ fn write_escaped_string(out: &mut String, s: &str, escape: Escape) {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            '<' if escape == Escape::Html => out.push_str("\\u003c"),
-            '>' if escape == Escape::Html => out.push_str("\\u003e"),
-            '&' if escape == Escape::Html => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            '<' | '>' | '&' if escape_html => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            '\u{2028}' | '\u{2029}' => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
             c if (c as u32) < 0x20 => {
                 let _ = write!(out, "\\u{:04x}", c as u32);
             }
@@ -129,59 +141,32 @@ fn write_escaped_string(out: &mut String, s: &str, escape: Escape) {
 }
 
 /// Go's JSON float encoding: shortest round-trip digits, exponent form outside
-/// `[1e-6, 1e21)`, exponent without leading zeros and with an explicit `+`.
-pub(crate) fn format_float_json(x: f64) -> String {
+/// `[1e-6, 1e21)`, negative exponents without padding (`1e-7`). `None` for NaN and
+/// the infinities, which `encoding/json` refuses to encode.
+pub fn format_json_float(x: f64) -> Option<String> {
     if !x.is_finite() {
-        // Go refuses to encode these; `null` keeps the document valid.
-        return "null".to_owned();
+        return None;
     }
     let abs = x.abs();
     if abs != 0.0 && !(1e-6..1e21).contains(&abs) {
-        exponent_form(x, false)
-    } else {
-        format!("{x}")
+        let text = format_float(x, b'e', -1);
+        return Some(match text.split_once("e-0") {
+            Some((mantissa, exp)) => format!("{mantissa}e-{exp}"),
+            None => text,
+        });
     }
+    Some(format_float(x, b'f', -1))
 }
 
-/// Go's `%v` for a float64: `%g` with the shortest representation, which switches to
-/// exponent form for exponents < -4 or >= 21.
+/// [`format_json_float`] for documents that must stay valid: `null` where Go
+/// would refuse the value.
+pub(crate) fn format_float_json(x: f64) -> String {
+    format_json_float(x).unwrap_or_else(|| "null".to_owned())
+}
+
+/// Go's `%v` for a float64: `strconv.FormatFloat(x, 'g', -1, 64)`.
 pub(crate) fn format_float_v(x: f64) -> String {
-    if x.is_nan() {
-        return "NaN".to_owned();
-    }
-    if x.is_infinite() {
-        return if x > 0.0 { "+Inf" } else { "-Inf" }.to_owned();
-    }
-    if x == 0.0 {
-        return if x.is_sign_negative() { "-0" } else { "0" }.to_owned();
-    }
-    // strconv's shortest %g decides on the decimal exponent of the shortest digits.
-    let sci = format!("{x:e}");
-    let exp: i32 = sci
-        .split_once('e')
-        .and_then(|(_, e)| e.parse().ok())
-        .unwrap_or(0);
-    if !(-4..6).contains(&exp) {
-        exponent_form(x, true)
-    } else {
-        format!("{x}")
-    }
-}
-
-/// `%e`-style text with Go's exponent: explicit sign, at least two digits, except that
-/// JSON strips the padding of negative exponents (`e-07` becomes `e-7`).
-fn exponent_form(x: f64, pad_negative: bool) -> String {
-    let rust = format!("{x:e}");
-    let (mantissa, exp) = rust.split_once('e').unwrap_or((&rust, "0"));
-    let (sign, digits) = match exp.strip_prefix('-') {
-        Some(d) => ('-', d),
-        None => ('+', exp),
-    };
-    if digits.len() >= 2 || (sign == '-' && !pad_negative) {
-        format!("{mantissa}e{sign}{digits}")
-    } else {
-        format!("{mantissa}e{sign}0{digits}")
-    }
+    format_float(x, b'g', -1)
 }
 
 #[cfg(test)]
@@ -208,6 +193,19 @@ mod tests {
     fn strings_are_html_escaped_like_go() {
         let v = Value::String("a<b>&\"c\"\n\u{1}".into());
         assert_eq!(to_json(&v), r#""a\u003cb\u003e\u0026\"c\"\n\u0001""#);
+    }
+
+    #[test]
+    fn backspace_and_form_feed_are_named_as_go_1_22_writes_them() {
+        let v = Value::String("a\u{8}b\u{c}c\u{1f}".into());
+        assert_eq!(to_json(&v), r#""a\bb\fc\u001f""#);
+        let mut out = String::new();
+        write_json_string(&mut out, "<\u{8}>", false);
+        assert_eq!(out, r#""<\b>""#);
+        assert_eq!(format_json_float(1.5e-7).as_deref(), Some("1.5e-7"));
+        assert_eq!(format_json_float(1e21).as_deref(), Some("1e+21"));
+        assert_eq!(format_json_float(100.0).as_deref(), Some("100"));
+        assert_eq!(format_json_float(f64::NAN), None);
     }
 
     #[test]

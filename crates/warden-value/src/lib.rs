@@ -9,14 +9,21 @@
 
 mod emit;
 mod gojson;
+pub mod goregex;
+pub mod strconv;
 mod yaml;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use emit::{node_from_value, to_json_ordered, to_yaml};
-pub use gojson::{to_json, to_json_pretty, to_json_unescaped_html};
-pub use yaml::{Format, LoadError, MapEntry, Mark, Node, NodeKind, parse};
+pub use gojson::{
+    format_json_float, to_json, to_json_pretty, to_json_unescaped_html, write_json_string,
+};
+pub use yaml::{
+    Document, Format, LoadError, MAX_DEPTH, MAX_NODES, MapEntry, Mark, Node, NodeKind, parse,
+    parse_document,
+};
 
 /// A decoded value as Go's `interface{}` would hold it.
 ///

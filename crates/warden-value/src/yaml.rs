@@ -119,13 +119,36 @@ impl Node {
     }
 }
 
+/// Collections nested deeper than this are refused: no real gossfile, policy or rule
+/// file comes close, and every consumer walks these trees recursively.
+pub const MAX_DEPTH: usize = 100;
+
+/// Values an input may expand to through aliases before it is refused (a "billion
+/// laughs" document would otherwise exhaust memory).
+pub const MAX_NODES: usize = 1_000_000;
+
+/// A parsed document and where it defines anchors (`&name`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub root: Node,
+    /// The position of every anchor definition, in source order.
+    pub anchors: Vec<Mark>,
+}
+
 /// Parses the first document of `source`. An empty document is [`NodeKind::Null`].
 pub fn parse(source: &str, format: Format) -> Result<Node, LoadError> {
+    parse_document(source, format).map(|document| document.root)
+}
+
+/// [`parse`], also reporting where anchors are defined.
+pub fn parse_document(source: &str, format: Format) -> Result<Document, LoadError> {
     let mut builder = Builder {
         format,
         anchors: HashMap::new(),
+        anchor_marks: Vec::new(),
         stack: Vec::new(),
         root: None,
+        nodes: 0,
     };
     let parser = Parser::new_from_str(source);
     for item in parser {
@@ -144,10 +167,14 @@ pub fn parse(source: &str, format: Format) -> Result<Node, LoadError> {
             break;
         }
     }
-    Ok(builder.root.unwrap_or(Node {
+    let root = builder.root.unwrap_or(Node {
         kind: NodeKind::Null,
         mark: Mark { line: 1, column: 1 },
-    }))
+    });
+    Ok(Document {
+        root,
+        anchors: builder.anchor_marks,
+    })
 }
 
 fn mark_of(span: &Span) -> Mark {
@@ -157,11 +184,31 @@ fn mark_of(span: &Span) -> Mark {
     }
 }
 
+/// How much a node weighs against the limits: values in it, and nesting levels.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extent {
+    nodes: usize,
+    height: usize,
+}
+
+impl Extent {
+    const SCALAR: Extent = Extent {
+        nodes: 1,
+        height: 0,
+    };
+
+    fn include(&mut self, child: Extent) {
+        self.nodes = self.nodes.saturating_add(child.nodes);
+        self.height = self.height.max(child.height + 1);
+    }
+}
+
 enum Frame {
     List {
         mark: Mark,
         anchor: usize,
         items: Vec<Node>,
+        extent: Extent,
     },
     Map {
         mark: Mark,
@@ -170,14 +217,18 @@ enum Frame {
         /// Entries brought in by `<<` merge keys; explicit keys win over them.
         merged: Vec<MapEntry>,
         pending_key: Option<(Node, bool)>,
+        extent: Extent,
     },
 }
 
 struct Builder {
     format: Format,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, (Node, Extent)>,
+    anchor_marks: Vec<Mark>,
     stack: Vec<Frame>,
     root: Option<Node>,
+    /// Values produced so far, aliases counted at their full size.
+    nodes: usize,
 }
 
 impl Builder {
@@ -191,54 +242,59 @@ impl Builder {
                     kind: self.resolve(&text, style, tag_suffix.as_deref(), mark)?,
                     mark,
                 };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
-                }
-                self.push(node, is_merge_key)
+                self.remember(anchor, &node, Extent::SCALAR, mark);
+                self.push(node, Extent::SCALAR, is_merge_key)
             }
             Event::Alias(id) => {
-                let node = self.anchors.get(&id).cloned().ok_or_else(|| LoadError {
+                let (node, extent) = self.anchors.get(&id).cloned().ok_or_else(|| LoadError {
                     mark,
                     message: "unknown anchor referenced by alias".to_owned(),
                 })?;
-                self.push(Node { mark, ..node }, false)
+                self.push(Node { mark, ..node }, extent, false)
             }
             Event::SequenceStart(anchor, _) => {
+                self.open(mark)?;
                 self.stack.push(Frame::List {
                     mark,
                     anchor,
                     items: Vec::new(),
+                    extent: Extent::SCALAR,
                 });
                 Ok(())
             }
             Event::MappingStart(anchor, _) => {
+                self.open(mark)?;
                 self.stack.push(Frame::Map {
                     mark,
                     anchor,
                     entries: Vec::new(),
                     merged: Vec::new(),
                     pending_key: None,
+                    extent: Extent::SCALAR,
                 });
                 Ok(())
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let (node, anchor) = match self.stack.pop() {
+                let (node, anchor, extent) = match self.stack.pop() {
                     Some(Frame::List {
                         mark,
                         anchor,
                         items,
+                        extent,
                     }) => (
                         Node {
                             kind: NodeKind::List(items),
                             mark,
                         },
                         anchor,
+                        extent,
                     ),
                     Some(Frame::Map {
                         mark,
                         anchor,
                         mut entries,
                         merged,
+                        extent,
                         ..
                     }) => {
                         for entry in merged {
@@ -252,6 +308,7 @@ impl Builder {
                                 mark,
                             },
                             anchor,
+                            extent,
                         )
                     }
                     None => {
@@ -261,23 +318,56 @@ impl Builder {
                         });
                     }
                 };
-                if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
-                }
-                self.push(node, false)
+                self.remember(anchor, &node, extent, node.mark);
+                self.push(node, extent, false)
             }
             _ => Ok(()),
         }
     }
 
-    fn push(&mut self, node: Node, is_merge_key: bool) -> Result<(), LoadError> {
+    fn open(&self, mark: Mark) -> Result<(), LoadError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(LoadError {
+                mark,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node, extent: Extent, mark: Mark) {
+        if anchor > 0 {
+            self.anchors.insert(anchor, (node.clone(), extent));
+            self.anchor_marks.push(mark);
+        }
+    }
+
+    fn push(&mut self, node: Node, extent: Extent, is_merge_key: bool) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(extent.nodes);
+        if self.nodes > MAX_NODES {
+            return Err(LoadError {
+                mark: node.mark,
+                message: format!("the document expands to more than {MAX_NODES} values"),
+            });
+        }
+        if self.stack.len() + extent.height > MAX_DEPTH {
+            return Err(LoadError {
+                mark: node.mark,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
+        }
         let format = self.format;
         match self.stack.last_mut() {
             None => {
                 self.root = Some(node);
                 Ok(())
             }
-            Some(Frame::List { items, .. }) => {
+            Some(Frame::List {
+                items,
+                extent: parent,
+                ..
+            }) => {
+                parent.include(extent);
                 items.push(node);
                 Ok(())
             }
@@ -285,37 +375,41 @@ impl Builder {
                 entries,
                 merged,
                 pending_key,
+                extent: parent,
                 ..
-            }) => match pending_key.take() {
-                None => {
-                    *pending_key = Some((node, is_merge_key));
-                    Ok(())
-                }
-                Some((key, true)) => merge_into(merged, node, key.mark),
-                Some((key, false)) => {
-                    let key_text = key_string(&key)?;
-                    if let Some(existing) = entries.iter_mut().find(|e| e.key == key_text) {
-                        if format == Format::Json {
-                            // encoding/json keeps the last value of a repeated key.
-                            existing.value = node;
-                            return Ok(());
-                        }
-                        return Err(LoadError {
-                            mark: key.mark,
-                            message: format!(
-                                "mapping key {key_text:?} already defined at line {}",
-                                existing.key_mark.line
-                            ),
-                        });
+            }) => {
+                parent.include(extent);
+                match pending_key.take() {
+                    None => {
+                        *pending_key = Some((node, is_merge_key));
+                        Ok(())
                     }
-                    entries.push(MapEntry {
-                        key: key_text,
-                        key_mark: key.mark,
-                        value: node,
-                    });
-                    Ok(())
+                    Some((key, true)) => merge_into(merged, node, key.mark),
+                    Some((key, false)) => {
+                        let key_text = key_string(&key)?;
+                        if let Some(existing) = entries.iter_mut().find(|e| e.key == key_text) {
+                            if format == Format::Json {
+                                // encoding/json keeps the last value of a repeated key.
+                                existing.value = node;
+                                return Ok(());
+                            }
+                            return Err(LoadError {
+                                mark: key.mark,
+                                message: format!(
+                                    "mapping key {key_text:?} already defined at line {}",
+                                    existing.key_mark.line
+                                ),
+                            });
+                        }
+                        entries.push(MapEntry {
+                            key: key_text,
+                            key_mark: key.mark,
+                            value: node,
+                        });
+                        Ok(())
+                    }
                 }
-            },
+            }
         }
     }
 
@@ -571,6 +665,55 @@ mod tests {
             .to_value();
         assert_eq!(v.as_map().unwrap()["a"], Value::Float(2.5));
         assert_eq!(v.as_map().unwrap()["b"], Value::String("0644".into()));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_with_a_position() {
+        let deep = format!("a:\n  {}1\n", "- ".repeat(5000));
+        let err = parse(&deep, Format::Yaml).unwrap_err();
+        assert!(
+            err.message.contains("nesting deeper than 100 levels"),
+            "{err}"
+        );
+        assert_eq!(err.mark.line, 2);
+        let flow = format!("{}1{}", "[".repeat(150), "]".repeat(150));
+        assert!(parse(&flow, Format::Yaml).is_err());
+        let ok = format!("{}1{}", "[".repeat(90), "]".repeat(90));
+        assert!(parse(&ok, Format::Yaml).is_ok());
+    }
+
+    #[test]
+    fn aliases_cannot_nest_past_the_limit() {
+        let inner = format!("{}x{}", "[".repeat(60), "]".repeat(60));
+        let doc = format!("a: &a {inner}\nb: {}*a{}\n", "[".repeat(60), "]".repeat(60));
+        assert!(
+            parse(&doc, Format::Yaml)
+                .unwrap_err()
+                .message
+                .contains("nesting")
+        );
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut doc = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            doc.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        }
+        let err = parse(&doc, Format::Yaml).unwrap_err();
+        assert!(err.message.contains("expands to more than"), "{err}");
+    }
+
+    #[test]
+    fn anchor_definitions_are_reported_in_order() {
+        let doc = parse_document(
+            "defaults: &d {exists: true}\nfile:\n  /x: *d\n  /y: &y {exists: false}\n",
+            Format::Yaml,
+        )
+        .unwrap();
+        let lines: Vec<usize> = doc.anchors.iter().map(|m| m.line).collect();
+        assert_eq!(lines, [1, 4]);
     }
 
     #[test]

@@ -12,10 +12,10 @@ use regex::Regex;
 use warden_value::Value;
 
 use crate::format::object_of;
-use crate::gore;
 use crate::node::{Detail, Run, plain_result};
 use crate::result::MatcherResult;
 use crate::subject::Subject;
+use warden_value::goregex;
 
 /// bufio.Scanner's limit as goss sets it: a longer line fails the scan.
 const MAX_LINE: usize = 1024 * 1024;
@@ -56,7 +56,7 @@ impl Pattern {
             return Ok(Pattern {
                 source: source.to_owned(),
                 inverse,
-                test: PatternTest::Regex(gore::compile(&pattern)?),
+                test: PatternTest::Regex(goregex::compile(&pattern)?),
             });
         }
         // Leading `\`, `/` and `!` escape a literal pattern; all of them are dropped.

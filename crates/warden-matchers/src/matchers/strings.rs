@@ -4,8 +4,8 @@
 use regex::Regex;
 
 use crate::format::object;
-use crate::gore;
 use crate::subject::Subject;
+use warden_value::goregex;
 
 #[derive(Debug, Clone)]
 pub(crate) enum StringCheck {
@@ -18,7 +18,7 @@ pub(crate) enum StringCheck {
 
 impl StringCheck {
     pub(crate) fn regexp(pattern: &str) -> StringCheck {
-        StringCheck::Regexp(gore::compile(pattern))
+        StringCheck::Regexp(goregex::compile(pattern))
     }
 
     pub(crate) fn key(&self) -> &'static str {

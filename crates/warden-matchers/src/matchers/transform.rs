@@ -116,81 +116,15 @@ fn to_numeric(input: &Subject) -> (Subject, Option<String>) {
     }
 }
 
-/// `strconv.ParseFloat(s, 64)`: on failure the value Go returns with the error.
+/// `strconv.ParseFloat(s, 64)`: on failure the value Go returns with the error and
+/// Go's `*NumError` text.
 pub(crate) fn parse_go_float(s: &str) -> Result<f64, (f64, String)> {
-    let syntax = || {
+    warden_value::strconv::parse_float(s).map_err(|(value, err)| {
         (
-            0.0,
-            format!("strconv.ParseFloat: parsing {}: invalid syntax", quote(s)),
-        )
-    };
-    let (negative, unsigned) = match s.as_bytes().first() {
-        Some(b'+') => (false, &s[1..]),
-        Some(b'-') => (true, &s[1..]),
-        _ => (false, s),
-    };
-    let sign = if negative { -1.0 } else { 1.0 };
-    let lower = unsigned.to_ascii_lowercase();
-    if lower == "inf" || lower == "infinity" {
-        return Ok(sign * f64::INFINITY);
-    }
-    if lower == "nan" && unsigned.len() == s.len() {
-        return Ok(f64::NAN);
-    }
-    let value = if let Some(hex) = lower.strip_prefix("0x") {
-        parse_hex_float(hex).ok_or_else(syntax)?
-    } else if is_decimal_float(unsigned) {
-        unsigned.parse::<f64>().map_err(|_| syntax())?
-    } else {
-        return Err(syntax());
-    };
-    let value = sign * value;
-    if value.is_infinite() {
-        return Err((
             value,
-            format!(
-                "strconv.ParseFloat: parsing {}: value out of range",
-                quote(s)
-            ),
-        ));
-    }
-    Ok(value)
-}
-
-/// Digits with at most one `.`, at least one digit, then an optional exponent.
-fn is_decimal_float(s: &str) -> bool {
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (&s[..i], Some(&s[i + 1..])),
-        None => (s, None),
-    };
-    let digits = mantissa.bytes().filter(u8::is_ascii_digit).count();
-    let dots = mantissa.bytes().filter(|b| *b == b'.').count();
-    let mantissa_ok = digits > 0 && dots <= 1 && digits + dots == mantissa.len();
-    let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['+', '-']).unwrap_or(e);
-        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
-    });
-    mantissa_ok && exponent_ok
-}
-
-/// A hexadecimal mantissa, which Go only accepts with a `p` exponent.
-fn parse_hex_float(s: &str) -> Option<f64> {
-    let (mantissa, exponent) = s.split_once('p')?;
-    let exponent: i32 = exponent.parse().ok()?;
-    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    if int_part.is_empty() && frac_part.is_empty() {
-        return None;
-    }
-    let mut value = 0.0f64;
-    for c in int_part.chars() {
-        value = value * 16.0 + f64::from(c.to_digit(16)?);
-    }
-    let mut scale = 1.0 / 16.0;
-    for c in frac_part.chars() {
-        value += f64::from(c.to_digit(16)?) * scale;
-        scale /= 16.0;
-    }
-    Some(value * 2f64.powi(exponent))
+            format!("strconv.ParseFloat: parsing {}: {}", quote(s), err.text()),
+        )
+    })
 }
 
 /// `Gjson.Transform`: the JSON string's value at `path`, decoded as Go's gjson
@@ -331,7 +265,9 @@ mod tests {
                 "strconv.ParseFloat: parsing \"foo\": invalid syntax".to_owned()
             ))
         );
-        assert!(parse_go_float("1_000").is_err());
+        // Go accepts underscores between digits (`atof_test.go`: "1_23.50_0_0e+1_2").
+        assert_eq!(parse_go_float("1_000"), Ok(1000.0));
+        assert!(parse_go_float("1__000").is_err());
         assert!(parse_go_float("0x10").is_err());
         assert!(parse_go_float("+nan").is_err());
         assert_eq!(

@@ -1,11 +1,21 @@
 //! Shared helpers: unique names, and guards that undo system changes even when a test fails.
 
 use std::process::Command;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-/// `useradd`/`groupadd` lock `/etc/passwd`; tests that call them take this first.
-pub(crate) static ACCOUNTS_LOCK: Mutex<()> = Mutex::new(());
+/// `useradd`/`groupadd` give up when another one holds `/etc/passwd`'s lock, and nextest
+/// runs each test in its own process: tests that change accounts hold this file lock,
+/// which serialises them across processes.
+pub(crate) fn lock_accounts() -> std::fs::File {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(std::env::temp_dir().join("warden-tests-accounts.lock"))
+        .expect("open the accounts lock file");
+    file.lock().expect("lock the accounts lock file");
+    file
+}
 
 /// A name no other test (or test run) uses: `<prefix><pid><counter>`.
 pub(crate) fn unique_name(prefix: &str) -> String {

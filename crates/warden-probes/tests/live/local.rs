@@ -8,7 +8,7 @@ use std::time::Duration;
 use warden_probes::System;
 
 use super::fixtures::{
-    ACCOUNTS_LOCK, ChildGuard, GroupGuard, MountGuard, UserGuard, run, unique_name,
+    ChildGuard, GroupGuard, MountGuard, UserGuard, lock_accounts, run, unique_name,
 };
 
 const HELLO_MD5: &str = "b1946ac92492d2347c6235b4d2611184";
@@ -155,9 +155,7 @@ fn missing_files_and_path_forms() {
 
 #[test]
 fn users_groups_and_file_ownership() {
-    let _lock = ACCOUNTS_LOCK
-        .lock()
-        .unwrap_or_else(|poison| poison.into_inner());
+    let _lock = lock_accounts();
     let primary = GroupGuard::create(&unique_name("wdp"));
     let extra = GroupGuard::create(&unique_name("wdx"));
     let user_name = unique_name("wdu");
@@ -316,6 +314,36 @@ fn processes_by_kernel_comm() {
 
     drop(short_child);
     assert!(!System::new().process(&short).running().unwrap());
+}
+
+#[test]
+fn ports_held_by_a_process_are_found_by_socket_inode() {
+    let dir = tempfile::tempdir().unwrap();
+    let comm = format!("wdpp{}", std::process::id() % 1_000_000);
+    symlink("/bin/sleep", dir.path().join(&comm)).unwrap();
+    let tcp = TcpListener::bind("127.0.0.1:0").unwrap();
+    let tcp_port = tcp.local_addr().unwrap().port();
+    let udp = UdpSocket::bind("[::1]:0").unwrap();
+    let udp_port = udp.local_addr().unwrap().port();
+    // The child holds the sockets as stdin and stdout; this process lets go of them.
+    let child = ChildGuard(
+        std::process::Command::new(dir.path().join(&comm))
+            .arg("30")
+            .stdin(std::os::fd::OwnedFd::from(tcp))
+            .stdout(std::os::fd::OwnedFd::from(udp))
+            .spawn()
+            .unwrap(),
+    );
+    // A listener this test process keeps is not the child's.
+    let _own = TcpListener::bind("127.0.0.1:0").unwrap();
+
+    let system = System::new();
+    assert_eq!(
+        system.ports_of_process(&comm).unwrap(),
+        [format!("tcp:{tcp_port}"), format!("udp6:{udp_port}")]
+    );
+    drop(child);
+    assert!(system.ports_of_process(&comm).unwrap().is_empty());
 }
 
 #[test]

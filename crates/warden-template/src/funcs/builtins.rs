@@ -251,6 +251,9 @@ fn compare_non_basic(a: &Val, b: &Val) -> Result<bool, String> {
     }
     match (a, b) {
         (Val::Version(x), Val::Version(y)) => Ok(Rc::ptr_eq(x, y)),
+        // Structs compare field by field (`==` on `time.Time` and `certificate`).
+        (Val::Time(x), Val::Time(y)) => Ok(x.same(y)),
+        (Val::Cert(x), Val::Cert(y)) => Ok(x == y),
         _ => Err(format!(
             "non-comparable type {}: {}",
             shown(b),

@@ -3,7 +3,12 @@
 
 use super::{Ctx, FuncResult, arg, str_arg};
 use crate::fmt::format_v;
-use crate::strconv::{parse_float, parse_int};
+use warden_value::strconv::parse_int;
+
+/// `strconv.ParseFloat(s, 64)` with the error dropped.
+fn parse_float(s: &str) -> Option<f64> {
+    warden_value::strconv::parse_float(s).ok()
+}
 use crate::value::Val;
 
 /// Sprig's `strval`: strings as they are, `Stringer`s through `String()`, the rest `%v`.
@@ -11,6 +16,7 @@ pub(crate) fn strval(ctx: &Ctx<'_>, v: &Val) -> Result<String, String> {
     match v {
         Val::Str(s) => Ok(s.to_string()),
         Val::Version(version) => Ok(version.to_string()),
+        Val::Time(t) => Ok(t.go_string()),
         other => {
             let limit = ctx.limits.max_output_bytes;
             format_v(other, limit).map_err(|e| e.message(limit))

@@ -8,8 +8,8 @@ use bigdecimal::{BigDecimal, RoundingMode, Zero};
 
 use super::convert::{to_float64, to_int64};
 use super::{Ctx, FuncResult, arg, float_arg, int_arg};
-use crate::strconv::format_float;
 use crate::value::Val;
+use warden_value::strconv::format_float;
 
 const DIVIDE_BY_ZERO: &str = "runtime error: integer divide by zero";
 

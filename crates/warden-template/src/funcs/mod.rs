@@ -9,13 +9,17 @@
 
 mod builtins;
 mod convert;
+mod crypto;
+mod dates;
 mod defaults;
 mod dicts;
 mod encoding;
 mod goss;
 mod lists;
 mod math;
+mod network;
 mod paths;
+mod random;
 mod regexes;
 pub(crate) mod semver;
 mod strings;
@@ -25,6 +29,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
+use crate::gotime::{self, Loc};
 use crate::value::{MapRef, Val};
 use crate::{Host, Limits};
 
@@ -43,6 +48,14 @@ pub(crate) enum Ty {
     Map,
     /// `*semver.Version`.
     Version,
+    /// `time.Time`.
+    Time,
+    /// Sprig's `certificate` struct.
+    Cert,
+    /// `[]interface{}`.
+    List,
+    /// `uint32` (`derivePassword`'s counter).
+    Uint32,
 }
 
 impl Ty {
@@ -56,12 +69,19 @@ impl Ty {
             Ty::Bool => "bool",
             Ty::Map => "map[string]interface {}",
             Ty::Version => "*semver.Version",
+            Ty::Time => "time.Time",
+            Ty::Cert => "sprig.certificate",
+            Ty::List => "[]interface {}",
+            Ty::Uint32 => "uint32",
         }
     }
 
     /// Whether Go lets an untyped nil stand for this type.
     pub(crate) fn nillable(self) -> bool {
-        matches!(self, Ty::Any | Ty::Reflect | Ty::Map | Ty::Version)
+        matches!(
+            self,
+            Ty::Any | Ty::Reflect | Ty::Map | Ty::Version | Ty::List
+        )
     }
 }
 
@@ -103,6 +123,11 @@ pub(crate) struct Ctx<'a> {
     /// Maps changed in place by `set`/`merge`; emptied after rendering so that
     /// reference cycles built through them are freed.
     mutated: Vec<MapRef>,
+    /// Work charged by expensive functions (key generation, hashing, lookups), in
+    /// steps; it counts against `Limits::max_steps` with the executor's steps.
+    pub(crate) charged: u64,
+    /// `time.Local` for this render, read once from the host's `TZ`.
+    local: Option<Loc>,
 }
 
 impl<'a> Ctx<'a> {
@@ -112,7 +137,39 @@ impl<'a> Ctx<'a> {
             limits,
             regexes: HashMap::new(),
             mutated: Vec::new(),
+            charged: 0,
+            local: None,
         }
+    }
+
+    /// Charges `steps` of work, failing once the render's step budget is spent.
+    pub(crate) fn charge(&mut self, steps: u64) -> Result<(), String> {
+        self.charged = self.charged.saturating_add(steps);
+        if self.charged > self.limits.max_steps {
+            return Err(format!(
+                "template execution exceeded the limit of {} steps",
+                self.limits.max_steps
+            ));
+        }
+        Ok(())
+    }
+
+    /// Go's `time.Local` as the host's `TZ` variable defines it.
+    pub(crate) fn local_location(&mut self) -> Loc {
+        if let Some(local) = &self.local {
+            return local.clone();
+        }
+        let local = gotime::local_location(self.host.env("TZ"));
+        self.local = Some(local.clone());
+        local
+    }
+
+    /// Go's `time.LoadLocation`.
+    pub(crate) fn load_location(&mut self, name: &str) -> Result<Loc, String> {
+        if name == "Local" {
+            return Ok(self.local_location());
+        }
+        gotime::load_location(name, || Loc::Utc)
     }
 
     /// Compiles (once per render) a pattern with Go's RE2 semantics.
@@ -197,56 +254,10 @@ pub(crate) fn map_arg(args: &[Val], i: usize) -> Option<MapRef> {
     }
 }
 
-use Ty::{Any, Bool as B, Float as F, Int as I, Map as M, Reflect as R, Str as S};
-
-/// Sprig functions that need a clock, randomness, the network or key material.
-/// They are known (so a gossfile using one parses) but fail when called.
-const UNSUPPORTED: &[&str] = &[
-    "ago",
-    "date",
-    "dateInZone",
-    "date_in_zone",
-    "dateModify",
-    "date_modify",
-    "duration",
-    "durationRound",
-    "htmlDate",
-    "htmlDateInZone",
-    "mustDateModify",
-    "must_date_modify",
-    "mustToDate",
-    "now",
-    "toDate",
-    "unixEpoch",
-    "randAlphaNum",
-    "randAlpha",
-    "randAscii",
-    "randNumeric",
-    "randInt",
-    "randBytes",
-    "shuffle",
-    "uuidv4",
-    "bcrypt",
-    "htpasswd",
-    "genPrivateKey",
-    "derivePassword",
-    "buildCustomCert",
-    "genCA",
-    "genCAWithKey",
-    "genSelfSignedCert",
-    "genSelfSignedCertWithKey",
-    "genSignedCert",
-    "genSignedCertWithKey",
-    "encryptAES",
-    "decryptAES",
-    "getHostByName",
-    "urlParse",
-    "urlJoin",
-];
-
-fn unsupported(_: &mut Ctx<'_>, _: Vec<Val>) -> FuncResult {
-    Err("this Sprig function is not supported by warden (it needs a clock, randomness, keys or the network)".into())
-}
+use Ty::{
+    Any, Bool as B, Cert as C, Float as F, Int as I, List as L, Map as M, Reflect as R, Str as S,
+    Time as T, Uint32 as U32,
+};
 
 fn table() -> HashMap<&'static str, Func> {
     let entries: Vec<(&'static str, Func)> = vec![
@@ -494,6 +505,7 @@ fn table() -> HashMap<&'static str, Func> {
         ("mustFromJson", func(&[S], None, encoding::must_from_json)),
         ("sha1sum", func(&[S], None, encoding::sha1sum)),
         ("sha256sum", func(&[S], None, encoding::sha256sum)),
+        ("sha512sum", func(&[S], None, crypto::sha512sum)),
         ("adler32sum", func(&[S], None, encoding::adler32sum)),
         // Sprig environment and slash-separated paths (the host supplies the environment).
         ("env", func(&[S], None, paths::env)),
@@ -511,6 +523,87 @@ fn table() -> HashMap<&'static str, Func> {
         // Sprig semantic versions (Masterminds/semver rules).
         ("semver", func(&[S], None, semver::semver)),
         ("semverCompare", func(&[S, S], None, semver::semver_compare)),
+        // Sprig dates (Go's time layouts; the clock is the host's).
+        ("now", func(&[], None, dates::now)),
+        ("date", func(&[S, Any], None, dates::date)),
+        ("dateInZone", func(&[S, Any, S], None, dates::date_in_zone)),
+        (
+            "date_in_zone",
+            func(&[S, Any, S], None, dates::date_in_zone),
+        ),
+        ("htmlDate", func(&[Any], None, dates::html_date)),
+        (
+            "htmlDateInZone",
+            func(&[Any, S], None, dates::html_date_in_zone),
+        ),
+        ("dateModify", func(&[S, T], None, dates::date_modify)),
+        ("date_modify", func(&[S, T], None, dates::date_modify)),
+        (
+            "mustDateModify",
+            func(&[S, T], None, dates::must_date_modify),
+        ),
+        (
+            "must_date_modify",
+            func(&[S, T], None, dates::must_date_modify),
+        ),
+        ("ago", func(&[Any], None, dates::ago)),
+        ("toDate", func(&[S, S], None, dates::to_date)),
+        ("mustToDate", func(&[S, S], None, dates::must_to_date)),
+        ("unixEpoch", func(&[T], None, dates::unix_epoch)),
+        ("duration", func(&[Any], None, dates::duration)),
+        ("durationRound", func(&[Any], None, dates::duration_round)),
+        // Sprig randomness (the operating system's generator).
+        ("randAlphaNum", func(&[I], None, random::rand_alpha_num)),
+        ("randAlpha", func(&[I], None, random::rand_alpha)),
+        ("randAscii", func(&[I], None, random::rand_ascii)),
+        ("randNumeric", func(&[I], None, random::rand_numeric)),
+        ("randInt", func(&[I, I], None, random::rand_int)),
+        ("randBytes", func(&[I], None, random::rand_bytes)),
+        ("uuidv4", func(&[], None, random::uuidv4)),
+        ("shuffle", func(&[S], None, random::shuffle)),
+        // Sprig network and URLs.
+        ("getHostByName", func(&[S], None, network::get_host_by_name)),
+        ("urlParse", func(&[S], None, network::url_parse)),
+        ("urlJoin", func(&[M], None, network::url_join)),
+        // Sprig cryptography.
+        ("bcrypt", func(&[S], None, crypto::bcrypt)),
+        ("htpasswd", func(&[S, S], None, crypto::htpasswd)),
+        (
+            "derivePassword",
+            func(&[U32, S, S, S, S], None, crypto::derive_password),
+        ),
+        ("genPrivateKey", func(&[S], None, crypto::gen_private_key)),
+        (
+            "buildCustomCert",
+            func(&[S, S], None, crypto::build_custom_cert),
+        ),
+        ("genCA", func(&[S, I], None, crypto::gen_ca)),
+        (
+            "genCAWithKey",
+            func(&[S, I, S], None, crypto::gen_ca_with_key),
+        ),
+        (
+            "genSelfSignedCert",
+            func(&[S, L, L, I], None, crypto::gen_self_signed_cert),
+        ),
+        (
+            "genSelfSignedCertWithKey",
+            func(
+                &[S, L, L, I, S],
+                None,
+                crypto::gen_self_signed_cert_with_key,
+            ),
+        ),
+        (
+            "genSignedCert",
+            func(&[S, L, L, I, C], None, crypto::gen_signed_cert),
+        ),
+        (
+            "genSignedCertWithKey",
+            func(&[S, L, L, I, C, S], None, crypto::gen_signed_cert_with_key),
+        ),
+        ("encryptAES", func(&[S, S], None, crypto::encrypt_aes)),
+        ("decryptAES", func(&[S, S], None, crypto::decrypt_aes)),
         // goss's own functions, registered last so they replace Sprig's `regexMatch`.
         ("mkSlice", func(&[], Some(Any), goss::mk_slice)),
         ("getEnv", func(&[S], Some(S), goss::get_env)),
@@ -523,17 +616,21 @@ fn table() -> HashMap<&'static str, Func> {
             func(&[S, S], None, goss::find_string_submatch),
         ),
     ];
-    let mut map: HashMap<&'static str, Func> = UNSUPPORTED
-        .iter()
-        .map(|&name| (name, func(&[], Some(Any), unsupported)))
-        .collect();
-    map.extend(entries);
-    map
+    entries.into_iter().collect()
 }
 
 fn functions() -> &'static HashMap<&'static str, Func> {
     static TABLE: OnceLock<HashMap<&'static str, Func>> = OnceLock::new();
     TABLE.get_or_init(table)
+}
+
+/// A method of a value the executor can call (`*semver.Version`, `time.Time`).
+pub(crate) fn method(receiver: &Val, name: &str) -> Option<Func> {
+    match receiver {
+        Val::Version(_) => semver::method(name),
+        Val::Time(_) => dates::method(name),
+        _ => None,
+    }
 }
 
 pub(crate) fn lookup(name: &str) -> Option<Func> {

@@ -2,136 +2,21 @@
 //! speaks nearly the same language; the differences that matter are bridged when
 //! compiling: `\d`, `\w`, `\s` and `\b` are ASCII-only in Go, and Go accepts `\Q…\E`.
 
-use regex::{NoExpand, Regex, RegexBuilder};
+use regex::{NoExpand, Regex};
+use warden_value::goregex;
 
 use super::{Ctx, FuncResult, int_arg, str_arg};
 use crate::text::{can_backquote, go_quote};
 use crate::value::Val;
 
-/// Compiled-program cap; Go's parser rejects giant repetitions in a similar spirit.
+/// Compiled-program cap, so that an untrusted pattern cannot make compiling or
+/// matching unbounded; Go refuses huge patterns as "expression too large".
 const SIZE_LIMIT: usize = 1 << 20;
 
-/// The ASCII class Go means by a Perl escape, as class items (for use inside `[...]`).
-fn perl_class_items(c: char) -> Option<&'static str> {
-    match c {
-        'd' => Some("0-9"),
-        'w' => Some("0-9A-Za-z_"),
-        's' => Some("\\t\\n\\f\\r "),
-        _ => None,
-    }
-}
-
-/// Rewrites Go-only syntax into what `regex` understands with the same meaning.
-fn translate(pattern: &str) -> String {
-    let mut out = String::with_capacity(pattern.len() + 8);
-    let mut chars = pattern.chars().peekable();
-    let mut class_depth = 0usize;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let Some(e) = chars.next() else {
-                    out.push('\\');
-                    break;
-                };
-                let lower = e.to_ascii_lowercase();
-                match (e, perl_class_items(lower)) {
-                    (_, Some(items)) => {
-                        let negated = e.is_ascii_uppercase();
-                        match (class_depth > 0, negated) {
-                            (true, false) => out.push_str(items),
-                            _ => {
-                                out.push_str(if negated { "[^" } else { "[" });
-                                out.push_str(items);
-                                out.push(']');
-                            }
-                        }
-                    }
-                    ('b' | 'B', _) if class_depth == 0 => {
-                        out.push_str("(?-u:\\");
-                        out.push(e);
-                        out.push(')');
-                    }
-                    ('Q', _) => {
-                        let mut literal = String::new();
-                        while let Some(q) = chars.next() {
-                            if q == '\\' && chars.peek() == Some(&'E') {
-                                chars.next();
-                                break;
-                            }
-                            literal.push(q);
-                        }
-                        out.push_str(&regex::escape(&literal));
-                    }
-                    _ => {
-                        out.push('\\');
-                        out.push(e);
-                    }
-                }
-            }
-            '[' if class_depth == 0 => {
-                class_depth = 1;
-                out.push(c);
-                // A leading `^` and `]` are literal parts of the class, not its end.
-                if chars.peek() == Some(&'^') {
-                    out.push('^');
-                    chars.next();
-                }
-                if chars.peek() == Some(&']') {
-                    out.push_str("\\]");
-                    chars.next();
-                }
-            }
-            '[' => {
-                if chars.peek() == Some(&':') {
-                    // A POSIX class such as [[:alpha:]] stays as it is.
-                    out.push('[');
-                    let mut prev = '[';
-                    for p in chars.by_ref() {
-                        out.push(p);
-                        if prev == ':' && p == ']' {
-                            break;
-                        }
-                        prev = p;
-                    }
-                } else {
-                    // Go has no nested classes: a `[` inside one is literal.
-                    out.push_str("\\[");
-                }
-            }
-            ']' if class_depth > 0 => {
-                class_depth = 0;
-                out.push(c);
-            }
-            // `&&` and `~~` are set operations inside Rust classes, plain characters in Go.
-            '&' | '~' if class_depth > 0 => {
-                out.push('\\');
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// The last line of `regex`'s multi-line error, which names the problem.
-fn describe(err: &regex::Error) -> String {
-    let text = err.to_string();
-    let line = text
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or(&text)
-        .trim();
-    line.strip_prefix("error: ").unwrap_or(line).to_owned()
-}
-
-/// Compiles `pattern`; errors read like Go's `error parsing regexp: …`.
+/// Compiles `pattern` with Go's RE2 semantics; errors read like Go's
+/// `error parsing regexp: …`.
 pub(crate) fn compile(pattern: &str) -> Result<Regex, String> {
-    RegexBuilder::new(&translate(pattern))
-        .size_limit(SIZE_LIMIT)
-        .dfa_size_limit(SIZE_LIMIT)
-        .build()
-        .map_err(|e| format!("error parsing regexp: {}: `{pattern}`", describe(&e)))
+    goregex::compile_with_size_limit(pattern, SIZE_LIMIT)
 }
 
 /// `regexp.MustCompile`'s panic text, which the non-`must` functions report.
@@ -222,14 +107,7 @@ pub(crate) fn regex_split(ctx: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
 
 /// Go's `regexp.QuoteMeta`, which escapes fewer characters than `regex::escape`.
 pub(crate) fn regex_quote_meta(_: &mut Ctx<'_>, args: Vec<Val>) -> FuncResult {
-    let mut out = String::new();
-    for c in str_arg(&args, 0).chars() {
-        if "\\.+*?()|[]{}^$".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    Ok(Val::str(out))
+    Ok(Val::str(goregex::quote_meta(str_arg(&args, 0))))
 }
 
 #[cfg(test)]

@@ -14,6 +14,10 @@ use warden_value::{Format, Value};
 pub(crate) struct FakeHost {
     pub env: BTreeMap<String, String>,
     pub files: BTreeMap<String, String>,
+    /// A fixed clock; the real one when unset.
+    pub clock: Option<time::OffsetDateTime>,
+    /// Names `lookup_host` resolves.
+    pub hosts: BTreeMap<String, Vec<String>>,
 }
 
 impl Host for FakeHost {
@@ -31,6 +35,17 @@ impl Host for FakeHost {
     fn read_file(&self, path: &str) -> std::io::Result<String> {
         self.files
             .get(path)
+            .cloned()
+            .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        self.clock.unwrap_or_else(time::OffsetDateTime::now_utc)
+    }
+
+    fn lookup_host(&self, name: &str) -> std::io::Result<Vec<String>> {
+        self.hosts
+            .get(name)
             .cloned()
             .ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))
     }

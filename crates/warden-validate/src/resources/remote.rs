@@ -117,9 +117,14 @@ pub(crate) async fn http<'r>(resource: &'r Resource, system: &System) -> Checks<
         })
         .await;
     checks
-        .optional_as("body", "Body", async || match probe.body().await {
-            Ok(body) => reader(body.read_to_end().await),
-            Err(e) => Err(e.to_string()),
+        .optional_as("body", "Body", async || {
+            // Streamed: patterns stop reading once decided, as goss does.
+            let runtime = tokio::runtime::Handle::current();
+            probe
+                .body()
+                .await
+                .map(|body| Actual::Reader(Box::new(body.into_reader(runtime))))
+                .map_err(|e| e.to_string())
         })
         .await;
     checks

@@ -4,15 +4,20 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::TypedValueParser;
 use clap::{ArgAction, Args, Parser, Subcommand};
 
 #[derive(Debug, Parser)]
 #[command(
     name = "warden",
     version,
-    about = "Runtime policy engine for Linux hosts and containers"
+    about = "Runtime policy engine for Linux hosts and containers",
+    disable_version_flag = true
 )]
 pub(crate) struct Cli {
+    /// Print the version (`-v`, as goss).
+    #[arg(short = 'v', short_alias = 'V', long, action = ArgAction::Version)]
+    version: (),
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
     #[command(subcommand)]
@@ -47,7 +52,10 @@ pub(crate) struct GlobalArgs {
         alias = "loglevel",
         global = true,
         env = "GOSS_LOGLEVEL",
-        default_value = "INFO"
+        default_value = "INFO",
+        value_parser = clap::builder::PossibleValuesParser::new(["TRACE", "DEBUG", "INFO", "WARN", "ERROR"])
+            .map(|level| level.to_ascii_uppercase()),
+        ignore_case = true
     )]
     pub(crate) log_level: String,
 }
@@ -60,6 +68,19 @@ pub(crate) enum Command {
     /// Print the merged, templated gossfile.
     #[command(visible_alias = "r")]
     Render,
+    /// Serve health endpoints for the gossfile, or for a policy file's policies (-p).
+    #[command(visible_alias = "s")]
+    Serve(crate::commands::serve::ServeArgs),
+    /// Add a resource, as the live system shows it, to the gossfile.
+    #[command(visible_alias = "a")]
+    Add(crate::commands::add::AddArgs),
+    /// Add every resource each name stands for on this machine to the gossfile.
+    #[command(visible_alias = "aa")]
+    Autoadd(crate::commands::add::AutoaddArgs),
+    /// Check this machine against a policy file's runtime policies and write compliance reports.
+    Audit(crate::commands::audit::AuditArgs),
+    /// Keep policies checked on schedules and file changes; post results to hooks.
+    Observe(crate::commands::observe::ObserveArgs),
 }
 
 #[derive(Debug, Args)]
@@ -85,10 +106,13 @@ pub(crate) struct ValidateArgs {
     #[arg(long, env = "GOSS_MAX_CONCURRENT", default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) max_concurrent: u16,
     /// Force colour on.
-    #[arg(long, env = "GOSS_COLOR", action = ArgAction::SetTrue, conflicts_with = "no_color")]
+    // goss reads these variables as Go booleans (1, t, true, ...).
+    #[arg(long, env = "GOSS_COLOR", action = ArgAction::SetTrue, conflicts_with = "no_color",
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) color: bool,
     /// Force colour off.
-    #[arg(long, env = "GOSS_NOCOLOR", action = ArgAction::SetTrue)]
+    #[arg(long, env = "GOSS_NOCOLOR", action = ArgAction::SetTrue,
+          value_parser = clap::builder::BoolishValueParser::new())]
     pub(crate) no_color: bool,
 }
 

@@ -13,6 +13,8 @@ pub(crate) const FAILED: u8 = 1;
 pub(crate) const RETRY_TIMEOUT: u8 = 3;
 /// Bad command line (sysexits `EX_USAGE`).
 pub(crate) const USAGE: u8 = 64;
+/// A report file could not be written (sysexits `EX_CANTCREAT`).
+pub(crate) const CANT_CREATE: u8 = 73;
 /// The gossfile, vars or templates are wrong (sysexits `EX_CONFIG`, as goss).
 pub(crate) const CONFIG: u8 = 78;
 

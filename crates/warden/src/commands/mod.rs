@@ -1,7 +1,11 @@
 //! One module per subcommand. Each turns parsed arguments into calls on the library
 //! crates and returns the process exit code.
 
+pub(crate) mod add;
+pub(crate) mod audit;
+pub(crate) mod observe;
 mod render;
+pub(crate) mod serve;
 mod validate;
 
 use std::io::Read;
@@ -16,6 +20,11 @@ pub(crate) fn run(cli: Cli) -> u8 {
     match &cli.command {
         Command::Validate(args) => validate::run(&cli.global, args),
         Command::Render => render::run(&cli.global),
+        Command::Serve(args) => serve::run(&cli.global, args),
+        Command::Add(args) => add::run_add(&cli.global, args),
+        Command::Autoadd(args) => add::run_autoadd(&cli.global, args),
+        Command::Audit(args) => audit::run(&cli.global, args),
+        Command::Observe(args) => observe::run(&cli.global, args),
     }
 }
 
@@ -61,4 +70,76 @@ fn template_vars(global: &GlobalArgs) -> Result<warden_value::Value, GossfileErr
         vars::apply_inline(&mut merged, vars::parse_inline(inline)?);
     }
     Ok(merged)
+}
+
+/// goss's `--package`: a backend it names, or detection (with a warning) for names it
+/// does not know, as goss falls back (its docs spell dpkg `deb`).
+pub(crate) fn package_manager(global: &GlobalArgs) -> Option<warden_probes::PackageManager> {
+    let flag = global.package.as_deref()?;
+    let manager = warden_probes::PackageManager::from_flag(flag);
+    if manager.is_none() {
+        eprintln!(
+            "WARNING: unknown package manager {flag:?} (known: dpkg, rpm, apk, pacman); detecting instead"
+        );
+    }
+    manager
+}
+
+/// The multi-threaded runtime every command that checks the machine runs on.
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| {
+            exit::print_error(&format!("starting the async runtime: {err}"));
+            exit::FAILED
+        })
+}
+
+/// A policy file and the policies of it a command works on.
+pub(crate) struct SelectedPolicies {
+    pub(crate) file: warden_policy::PolicyFile,
+    pub(crate) policies: Vec<warden_policy::Policy>,
+    /// The environment named or detected, if any.
+    pub(crate) environment: Option<String>,
+}
+
+/// Loads `path` (printing its warnings) and selects as INTERCEPT does.
+pub(crate) fn select_policies(
+    path: &Path,
+    selection: &warden_policy::Selection,
+) -> Result<SelectedPolicies, u8> {
+    let file = warden_policy::PolicyFile::load(path).map_err(|err| {
+        exit::print_error(&err);
+        exit::CONFIG
+    })?;
+    for warning in &file.warnings {
+        eprintln!("Warning: {warning}");
+    }
+    let environment = selection.resolved_environment();
+    let policies = file
+        .select_in(selection, environment.as_deref())
+        .into_iter()
+        .cloned()
+        .collect();
+    Ok(SelectedPolicies {
+        file,
+        policies,
+        environment,
+    })
+}
+
+/// A goss output format by name; an unknown name lists the valid ones.
+pub(crate) fn output_format(name: &str) -> Result<warden_report::Format, u8> {
+    name.parse().map_err(|_| {
+        let names: Vec<&str> = warden_report::Format::ALL
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        exit::print_error(&format!(
+            "unknown format {name:?}; valid formats are: {}",
+            names.join(", ")
+        ));
+        exit::USAGE
+    })
 }

@@ -8,38 +8,19 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 use warden_gossfile::{Source, duration};
-use warden_probes::PackageManager;
-use warden_report::{Format, FormatOptions};
+use warden_report::FormatOptions;
 
 use crate::cli::{GlobalArgs, ValidateArgs};
-use crate::commands::load_gossfile;
+use crate::commands::{load_gossfile, output_format, package_manager, runtime};
 use crate::exit;
 
 pub(crate) fn run(global: &GlobalArgs, args: &ValidateArgs) -> u8 {
-    let Ok(format) = args.format.parse::<Format>() else {
-        let names: Vec<&str> = Format::ALL.iter().map(|f| f.name()).collect();
-        exit::print_error(&format!(
-            "unknown format {:?}; valid formats are: {}",
-            args.format,
-            names.join(", ")
-        ));
-        return exit::USAGE;
+    let format = match output_format(&args.format) {
+        Ok(format) => format,
+        Err(code) => return code,
     };
     let format_options = FormatOptions::parse(&args.format_options);
-    let package_manager = match global
-        .package
-        .as_deref()
-        .map(|flag| (flag, PackageManager::from_flag(flag)))
-    {
-        Some((flag, None)) => {
-            exit::print_error(&format!(
-                "unknown package manager {flag:?}; valid values are: dpkg, rpm, apk, pacman"
-            ));
-            return exit::USAGE;
-        }
-        Some((_, manager)) => manager,
-        None => None,
-    };
+    let package_manager = package_manager(global);
 
     let (source, gossfile) = match load_gossfile(global) {
         Ok(loaded) => loaded,
@@ -60,15 +41,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ValidateArgs) -> u8 {
         package_manager,
     };
     let resources: Arc<[_]> = gossfile.resources.into();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            exit::print_error(&format!("starting the async runtime: {err}"));
-            return exit::FAILED;
-        }
+        Err(code) => return code,
     };
 
     let started = Instant::now();

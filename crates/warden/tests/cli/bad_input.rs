@@ -216,7 +216,7 @@ fn bad_flags_are_usage_errors() {
     assert_eq!(output.status.code(), Some(64));
 
     let output = warden()
-        .args(["validate", "--package", "brew", "-g", "x.yaml"])
+        .args(["validate", "-L", "LOUD", "-g", "x.yaml"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(64));
@@ -252,4 +252,38 @@ fn arbitrary_garbage_never_panics() {
             stderr(&output)
         );
     }
+}
+
+#[test]
+fn top_level_anchor_blocks_are_ignored_as_goss_ignores_them() {
+    let (code, err, out) = validate_text(
+        "defaults: &present\n  exists: true\n  filetype: file\nfile:\n  /etc/passwd: *present\n  /etc/group:\n    <<: *present\n    mode: \"0644\"\n",
+    );
+    assert_eq!(code, 0, "{err}{out}");
+    assert!(out.contains("Count: 5, Failed: 0"), "{out}");
+}
+
+#[test]
+fn absurd_nesting_and_alias_bombs_are_configuration_errors() {
+    let deep = format!(
+        "matching:\n  x:\n    content: 1\n    matches:\n      {}1\n",
+        "- ".repeat(8000)
+    );
+    let (code, err, _) = validate_text(&deep);
+    assert_eq!(code, 78);
+    assert!(
+        err.contains("goss.yaml:5:") && err.contains("nesting deeper than 100 levels"),
+        "{err}"
+    );
+
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..9 {
+        let p = i - 1;
+        bomb.push_str(&format!(
+            "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let (code, err, _) = validate_text(&bomb);
+    assert_eq!(code, 78);
+    assert!(err.contains("expands to more than"), "{err}");
 }

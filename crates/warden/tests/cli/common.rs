@@ -4,8 +4,8 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::Duration;
 
@@ -206,4 +206,158 @@ pub(crate) fn wait_for(port: u16) {
         thread::sleep(Duration::from_millis(20));
     }
     panic!("server on {port} never came up");
+}
+
+/// Serves a body that never ends (`line` over and over) on 127.0.0.1; returns the port.
+pub(crate) fn endless_http_server(line: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut reader = BufReader::new(stream);
+                let mut header = String::new();
+                while reader.read_line(&mut header).is_ok_and(|n| n > 0) && header != "\r\n" {
+                    header.clear();
+                }
+                let mut stream = reader.into_inner();
+                if stream
+                    .write_all(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+                    .is_err()
+                {
+                    return;
+                }
+                // Until the client hangs up.
+                while stream.write_all(line.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    port
+}
+
+/// A running `warden` daemon (`serve`, `observe --listen`), killed when dropped.
+pub(crate) struct Daemon {
+    child: Child,
+    pub(crate) address: String,
+    /// Everything the daemon wrote to stderr so far (it keeps growing after exit).
+    pub(crate) stderr_log: Arc<Mutex<String>>,
+}
+
+/// Starts `warden <args>` and waits for the address it logs when it listens.
+pub(crate) fn start_daemon(args: &[&str], env: &[(&str, &str)]) -> Daemon {
+    let mut command = warden();
+    command
+        .args(args)
+        .env_remove("GOSS_LISTEN")
+        .env_remove("GOSS_ENDPOINT")
+        .env_remove("GOSS_CACHE");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (address_tx, address_rx) = mpsc::channel();
+    let reader = BufReader::new(child.stderr.take().unwrap());
+    let collected = Arc::clone(&stderr);
+    // Keeps draining stderr so the server never blocks on a full pipe.
+    thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            if let Some((_, address)) = line.split_once("Starting to listen on: ") {
+                let _ = address_tx.send(address.trim().to_owned());
+            }
+            let mut text = collected.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+    let Ok(address) = address_rx.recv_timeout(Duration::from_secs(30)) else {
+        let _ = child.kill();
+        panic!(
+            "warden {args:?} never listened; stderr:\n{}",
+            stderr.lock().unwrap()
+        );
+    };
+    Daemon {
+        child,
+        address,
+        stderr_log: stderr,
+    }
+}
+
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) content_type: String,
+    pub(crate) body: String,
+}
+
+impl Answer {
+    pub(crate) fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("{e}: {}", self.body))
+    }
+}
+
+/// `GET path` from `address` over a fresh connection, one `Accept` header per value.
+pub(crate) fn get(address: &str, path: &str, accept: &[&str]) -> Answer {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n");
+    for value in accept {
+        request.push_str(&format!("Accept: {value}\r\n"));
+    }
+    request.push_str("Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines.next().unwrap().split(' ').nth(1).unwrap();
+    let content_type = lines
+        .filter_map(|line| line.split_once(": "))
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .map(|(_, value)| value.to_owned())
+        .unwrap_or_default();
+    Answer {
+        status: status.parse().unwrap(),
+        content_type,
+        body: body.to_owned(),
+    }
+}
+
+impl Daemon {
+    pub(crate) fn get(&self, path: &str, accept: &[&str]) -> Answer {
+        get(&self.address, path, accept)
+    }
+
+    pub(crate) fn stderr(&self) -> String {
+        self.stderr_log.lock().unwrap().clone()
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub(crate) fn terminate(mut self) -> ExitStatus {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        for _ in 0..300 {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+        panic!("warden ignored SIGTERM; stderr:\n{}", self.stderr());
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

@@ -3,9 +3,13 @@
 // In tests a failed unwrap is a failed test, which is what we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod add;
+mod audit;
 mod bad_input;
 mod common;
 mod goss_conformance;
+mod observe;
 mod render_and_includes;
 mod seed_examples;
+mod serve;
 mod validate_machine;

@@ -56,6 +56,37 @@ fn includes_resolve_relative_to_the_including_file_and_override_it() {
 }
 
 #[test]
+fn include_globs_follow_go_rules() {
+    // `filepath.Glob` never crosses a `/`: `**` is one path segment, like `*`.
+    let dir = tempfile::tempdir().unwrap();
+    let top = write(dir.path(), "goss.yaml", "gossfile:\n  gd/**/*.yaml: {}\n");
+    for (path, name) in [
+        ("gd/a.yaml", "a"),
+        ("gd/sub/b.yaml", "b"),
+        ("gd/sub/deeper/c.yaml", "c"),
+    ] {
+        write(
+            dir.path(),
+            path,
+            &format!("matching:\n  {name}:\n    content: 1\n    matches: 1\n"),
+        );
+    }
+    let output = warden()
+        .args(["validate", "--no-color", "-f", "documentation", "-g"])
+        .arg(&top)
+        .output()
+        .unwrap();
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{out}{}", stderr(&output));
+    assert!(
+        out.contains("Matching: b:")
+            && !out.contains("Matching: a:")
+            && !out.contains("Matching: c:"),
+        "{out}"
+    );
+}
+
+#[test]
 fn vars_files_merge_and_inline_vars_win() {
     let dir = tempfile::tempdir().unwrap();
     let gossfile = write(

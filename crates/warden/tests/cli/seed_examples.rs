@@ -116,33 +116,39 @@ fn simple_https_passes_against_a_loopback_https_server() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = self_signed(&["www.google.com"]);
     let ca = write(dir.path(), "ca.pem", &cert);
-    // 127.0.0.0/8 is all loopback; an unusual address keeps port 443 free of clashes.
-    let port = https_server(
-        "127.0.66.1:443",
-        &cert,
-        &key,
-        vec![route("/", 200, "<html>search</html>")],
-    );
-    assert_eq!(port, 443);
-    let hosts = write(
-        dir.path(),
-        "hosts",
-        "127.0.0.1 localhost\n127.0.66.1 www.google.com\n",
-    );
     let gossfile = examples().join("simple_https.yaml");
-    let hosts = std::fs::read_to_string(hosts).unwrap();
-    let output = warden_with_etc(
-        &[("hosts", &hosts, 0o644)],
-        &[("SSL_CERT_FILE", ca.as_path())],
-        &[
-            "validate",
-            "--no-color",
-            "-f",
-            "documentation",
-            "-g",
-            gossfile.to_str().unwrap(),
-        ],
-    );
+    // The gossfile needs port 443. A network namespace of this thread's own gives it a
+    // private loopback where 443 is always free: the server's threads and the warden
+    // child process are started from this thread, so they share it.
+    let output = std::thread::spawn(move || {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+        let up = std::process::Command::new("ip")
+            .args(["link", "set", "lo", "up"])
+            .status()
+            .unwrap();
+        assert!(up.success());
+        let port = https_server(
+            "127.0.0.1:443",
+            &cert,
+            &key,
+            vec![route("/", 200, "<html>search</html>")],
+        );
+        assert_eq!(port, 443);
+        warden_with_etc(
+            &[("hosts", "127.0.0.1 localhost www.google.com\n", 0o644)],
+            &[("SSL_CERT_FILE", ca.as_path())],
+            &[
+                "validate",
+                "--no-color",
+                "-f",
+                "documentation",
+                "-g",
+                gossfile.to_str().unwrap(),
+            ],
+        )
+    })
+    .join()
+    .unwrap();
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{out}\n{}", stderr(&output));
     assert!(

@@ -470,6 +470,13 @@ fn missing_required_attributes_fail_at_validation_as_in_goss() {
 
 #[test]
 fn titles_meta_and_colour_reach_the_output() {
+    // goss's colour variables take Go booleans.
+    let quiet = warden()
+        .env("GOSS_NOCOLOR", "1")
+        .args(["validate", "-g", "-"])
+        .output()
+        .unwrap();
+    assert_ne!(quiet.status.code(), Some(64), "{}", stderr(&quiet));
     let dir = tempfile::tempdir().unwrap();
     let gossfile = write(
         dir.path(),
@@ -508,4 +515,34 @@ fn package_backend_can_be_named() {
     );
     let (code, _, output) = validate_json(&gossfile, &["--package", "dpkg"]);
     assert_eq!(code, 0, "{}", stderr(&output));
+    // goss's docs spell it `deb`; like goss, unknown names fall back to detection.
+    let (code, _, output) = validate_json(&gossfile, &["--package", "deb"]);
+    assert_eq!(code, 0, "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("unknown package manager \"deb\""),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn http_bodies_are_streamed_so_patterns_stop_early() {
+    let port = endless_http_server("ok line\n");
+    wait_for(port);
+    let dir = tempfile::tempdir().unwrap();
+    let gossfile = write(
+        dir.path(),
+        "goss.yaml",
+        &format!(
+            "http:\n  http://127.0.0.1:{port}/:\n    status: 200\n    timeout: 3000\n    body: [\"ok line\"]\n"
+        ),
+    );
+    let started = std::time::Instant::now();
+    let (code, report, output) = validate_json(&gossfile, &[]);
+    assert_eq!(code, 0, "{}{}", stdout(&output), stderr(&output));
+    assert_eq!(report["summary"]["test-count"], 2);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "the body is never read to its end"
+    );
 }

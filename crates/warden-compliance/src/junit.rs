@@ -25,10 +25,12 @@ pub fn junit(report: &Report<'_>) -> String {
         suites.push_str(&suite(report, outcome));
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"warden audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\" timestamp=\"{}\">\n{suites}</testsuites>\n",
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"warden audit {}\" tests=\"{tests}\" failures=\"{failures}\" errors=\"{errors}\" skipped=\"{skipped}\" time=\"{:.3}\" timestamp=\"{}\" compliance-score=\"{}\">\n{suites}</testsuites>\n",
         xml(report.run_id),
         (report.finished - report.started).as_seconds_f64().max(0.0),
         timestamp(report.started),
+        // On the whole run too, so a run that selected nothing still carries it.
+        score_text(report.compliance_score()),
     )
 }
 

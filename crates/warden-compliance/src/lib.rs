@@ -43,6 +43,20 @@ pub struct Report<'a> {
     pub command_line: &'a str,
     /// Warden's version, for the SARIF tool driver.
     pub tool_version: &'a str,
+    /// The host the run checked: INTERCEPT's `host-data` and `host-fingerprint`.
+    pub host: &'a Host,
+}
+
+/// What reports say about the machine (INTERCEPT's `Config.Metadata.host_*`, or what
+/// the command found when the policy file names nothing).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Host {
+    pub name: String,
+    pub os: String,
+    pub arch: String,
+    pub mac: Option<String>,
+    pub info: Option<String>,
+    pub fingerprint: Option<String>,
 }
 
 impl Report<'_> {

@@ -123,10 +123,7 @@ fn detail_result(
     check: &CheckVerdict,
 ) -> Value {
     let r = &check.result;
-    let level = match check.status {
-        CheckStatus::Failed => outcome.level,
-        CheckStatus::Passed | CheckStatus::Skipped | CheckStatus::Waived => Level::Note,
-    };
+    let level = outcome.check_level(check.status);
     let mut properties = policy_properties(report, outcome, "detail", level);
     properties.insert("resource-type".into(), json!(r.resource_type));
     properties.insert("resource-id".into(), json!(r.resource_id));
@@ -274,6 +271,15 @@ fn invocation(report: &Report<'_>) -> Value {
             "compliance-score": report.compliance_score(),
             "policies": report.outcomes.len(),
             "fatal-failures": report.fatal_failures(),
+            "debug": false,
+            "host-data": {
+                "host_name": report.host.name,
+                "host_os": report.host.os,
+                "host_arch": report.host.arch,
+                "host_mac": report.host.mac,
+                "host_info": report.host.info,
+            },
+            "host-fingerprint": report.host.fingerprint.clone().unwrap_or_default(),
         },
     });
     if !notifications.is_empty()

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::macros::datetime;
-use warden_compliance::{JSONL_SCHEMA, Report, json_lines, junit, run_id, sarif, text};
+use warden_compliance::{Host, JSONL_SCHEMA, Report, json_lines, junit, run_id, sarif, text};
 use warden_policy::{PolicyFile, PolicyOutcome};
 use warden_report::{ResourceInfo, ResultCode, TestResult};
 
@@ -163,8 +163,18 @@ fn report<'a>(
         finished: FINISHED,
         command_line: "warden audit -p policies.yaml -e production",
         tool_version: "0.1.0",
+        host: &HOST,
     }
 }
+
+static HOST: std::sync::LazyLock<Host> = std::sync::LazyLock::new(|| Host {
+    name: "web-1".into(),
+    os: "linux".into(),
+    arch: "x86_64".into(),
+    mac: None,
+    info: None,
+    fingerprint: Some("fp-1".into()),
+});
 
 fn results_of<'v>(document: &'v Value, rule: &str) -> Vec<&'v Value> {
     document["runs"][0]["results"]

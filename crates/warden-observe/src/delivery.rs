@@ -14,8 +14,11 @@ use warden_probes::{HttpRequest, System};
 
 use crate::spool::{Delivery, Spool};
 
-/// INTERCEPT's default pause between attempts.
+/// The pause between attempts when a hook sets none (INTERCEPT retries at once, which
+/// only hammers a receiver that is struggling).
 const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
+/// The limit for one request when a hook sets none, or 0 (INTERCEPT's "no limit"): a
+/// receiver that never answers must not hold a delivery forever.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The HMAC key deliveries are signed with.
@@ -84,6 +87,13 @@ pub enum DeliveryOutcome {
     },
 }
 
+/// A delivery on disk, about to be attempted.
+#[derive(Debug)]
+pub struct Spooled {
+    path: std::path::PathBuf,
+    delivery: Delivery,
+}
+
 /// Sends deliveries to hooks.
 #[derive(Debug)]
 pub struct HookSender {
@@ -91,6 +101,10 @@ pub struct HookSender {
     key: SigningKey,
     spool: Spool,
     system: System,
+    /// Spool files whose first attempts are still under way; flushes leave them alone.
+    in_flight: std::sync::Mutex<std::collections::HashSet<std::path::PathBuf>>,
+    /// One flush at a time, or a slow receiver would be sent the same delivery twice.
+    flushing: tokio::sync::Mutex<()>,
 }
 
 impl HookSender {
@@ -99,6 +113,8 @@ impl HookSender {
             hooks,
             key,
             spool,
+            in_flight: Default::default(),
+            flushing: Default::default(),
             system: System::new(),
         }
     }
@@ -107,14 +123,21 @@ impl HookSender {
         &self.hooks
     }
 
-    /// Sends `body` to `hook`, retrying `retry_attempts` times; spools it when every
-    /// attempt failed. Spooling errors are returned: a result must never vanish silently.
+    /// Sends `body` to `hook`: [`HookSender::spool`] then [`HookSender::attempt`].
     pub async fn send(
         &self,
         hook: &Hook,
         content_type: &str,
         body: String,
     ) -> std::io::Result<DeliveryOutcome> {
+        let spooled = self.spool(hook, content_type, body)?;
+        self.attempt(hook, spooled).await
+    }
+
+    /// Writes a delivery to the spool and marks it in flight. From here on nothing can
+    /// lose it: whatever becomes of the attempts, it stays on disk until a receiver
+    /// accepts it. An error means it could not be written; the caller must say so.
+    pub fn spool(&self, hook: &Hook, content_type: &str, body: String) -> std::io::Result<Spooled> {
         let delivery = Delivery {
             hook: hook.name.clone(),
             content_type: content_type.to_owned(),
@@ -123,29 +146,53 @@ impl HookSender {
                 .format(&Rfc3339)
                 .unwrap_or_default(),
         };
+        let path = self.spool.push(&delivery)?;
+        self.lock_in_flight().insert(path.clone());
+        Ok(Spooled { path, delivery })
+    }
+
+    /// Tries a spooled delivery `retry_attempts + 1` times, `retry_delay` apart; a 2xx
+    /// answer takes it out of the spool, anything else leaves it for the next flush.
+    pub async fn attempt(&self, hook: &Hook, spooled: Spooled) -> std::io::Result<DeliveryOutcome> {
         let attempts = hook.retry_attempts.saturating_add(1);
         let mut error = String::new();
+        let mut outcome = None;
         for attempt in 1..=attempts {
-            match self.post(hook, &delivery).await {
-                Ok(()) => return Ok(DeliveryOutcome::Delivered { attempts: attempt }),
+            match self.post(hook, &spooled.delivery).await {
+                Ok(()) => {
+                    outcome = Some(DeliveryOutcome::Delivered { attempts: attempt });
+                    break;
+                }
                 Err(e) => error = e,
             }
             if attempt < attempts {
                 tokio::time::sleep(hook.retry_delay.unwrap_or(DEFAULT_RETRY_DELAY)).await;
             }
         }
-        tracing::warn!(hook = %hook.name, %error, "delivery failed after {attempts} attempts; spooled");
-        self.spool.push(&delivery)?;
-        Ok(DeliveryOutcome::Spooled { attempts, error })
+        self.lock_in_flight().remove(&spooled.path);
+        match outcome {
+            Some(delivered) => {
+                self.spool.remove(&spooled.path)?;
+                Ok(delivered)
+            }
+            None => Ok(DeliveryOutcome::Spooled { attempts, error }),
+        }
     }
 
     /// Re-sends spooled deliveries, oldest first, stopping at a hook's first failure
-    /// so its deliveries keep their order. Returns how many were delivered.
+    /// so its deliveries keep their order. Returns how many were delivered; 0 when
+    /// another flush is already running.
     pub async fn flush_spool(&self) -> std::io::Result<usize> {
+        let Ok(_flushing) = self.flushing.try_lock() else {
+            return Ok(0);
+        };
         let mut delivered = 0;
         let mut unreachable: Vec<String> = Vec::new();
-        for (path, delivery) in self.spool.pending()? {
-            let delivery = match delivery {
+        for path in self.spool.pending()? {
+            if self.lock_in_flight().contains(&path) {
+                continue;
+            }
+            let delivery = match self.spool.read(&path) {
                 Ok(delivery) => delivery,
                 Err(error) => {
                     tracing::error!(file = %path.display(), %error, "unreadable spooled delivery left in place");
@@ -170,6 +217,15 @@ impl HookSender {
         Ok(delivered)
     }
 
+    fn lock_in_flight(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashSet<std::path::PathBuf>> {
+        // The set stays consistent whatever a panicking holder did: keep using it.
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     async fn post(&self, hook: &Hook, delivery: &Delivery) -> Result<(), String> {
         let mut headers = vec![
             format!("Content-Type: {}", delivery.content_type),
@@ -190,6 +246,7 @@ impl HookSender {
             allow_insecure: hook.insecure,
             timeout: hook
                 .timeout_seconds
+                .filter(|&seconds| seconds > 0)
                 .map_or(DEFAULT_TIMEOUT, Duration::from_secs),
             ..HttpRequest::new(&hook.endpoint)
         };

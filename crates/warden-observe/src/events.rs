@@ -36,8 +36,8 @@ pub fn run_events(outcome: &PolicyOutcome, kinds: &[HookEvent]) -> Vec<Json> {
                 "event": "results",
                 "policy-id": id,
                 "policy-compliant": compliant,
-                "sarif-level": level_of(outcome, check.status),
-                "sarif-level-int": level_int_of(outcome, check.status),
+                "sarif-level": outcome.check_level(check.status).as_str(),
+                "sarif-level-int": outcome.check_level(check.status).sarif_int(),
                 "result-type": "detail",
                 "result": check_json(check),
             }));
@@ -123,7 +123,7 @@ pub fn body(
         "schema": "warden.hook/v1",
         "webhook-id": hook_name,
         "time": timestamp(OffsetDateTime::now_utc()),
-        "run-id": run_id,
+        "intercept-run-id": run_id,
         "host-id": envelope.host_id,
         "event-count": events.len(),
         "events": events,
@@ -158,22 +158,6 @@ fn summary_json(outcome: &PolicyOutcome) -> Json {
 fn counts_json(outcome: &PolicyOutcome) -> Json {
     let c = outcome.counts;
     json!({"tests": c.tests, "passed": c.passed, "failed": c.failed, "skipped": c.skipped, "waived": c.waived})
-}
-
-fn level_of(outcome: &PolicyOutcome, status: CheckStatus) -> &'static str {
-    match status {
-        CheckStatus::Failed => outcome.level.as_str(),
-        CheckStatus::Skipped => "warning",
-        CheckStatus::Passed | CheckStatus::Waived => "note",
-    }
-}
-
-fn level_int_of(outcome: &PolicyOutcome, status: CheckStatus) -> u8 {
-    match status {
-        CheckStatus::Failed => outcome.level.sarif_int(),
-        CheckStatus::Skipped => 2,
-        CheckStatus::Passed | CheckStatus::Waived => 1,
-    }
 }
 
 fn timestamp(at: OffsetDateTime) -> String {

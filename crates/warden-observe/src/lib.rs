@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use warden_policy::{Config, HookEvent, Policy, PolicyOutcome};
 
-pub use delivery::{DeliveryOutcome, HookSender, SigningKey};
+pub use delivery::{DeliveryOutcome, HookSender, SigningKey, Spooled};
 pub use events::{Body, Envelope, body, report_event, run_events};
 pub use spool::{Delivery, Spool};
 pub use triggers::{DebounceMode, PathWatch, Reason, Trigger, on_change, on_schedule};
@@ -48,6 +48,9 @@ pub struct Settings {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
 pub struct ObserveError(pub String);
+
+/// How long a stopping observer waits for its last report's first attempt.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Where each outcome goes besides the hooks (the health endpoints' board).
 pub type Publish = Arc<dyn Fn(PolicyOutcome) + Send + Sync>;
@@ -100,6 +103,11 @@ impl Observer {
         if policies.is_empty() {
             return Err(ObserveError("no policies selected".to_owned()));
         }
+        if settings.spool_retry.is_zero() || settings.quiet.is_zero() {
+            return Err(ObserveError(
+                "the spool retry period and the quiet period must not be zero".to_owned(),
+            ));
+        }
         let observable = policies
             .iter()
             .zip(&schedules)
@@ -135,7 +143,7 @@ impl Observer {
             )))
         };
         let envelope = Envelope {
-            host_id: hostname(),
+            host_id: warden_probes::hostname(),
             index: config
                 .flags
                 .index
@@ -156,12 +164,13 @@ impl Observer {
     /// Observes until `shutdown` resolves. A last report goes to `report` hooks then.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let observer = Arc::new(self);
-        let (queue, mut triggers) = mpsc::channel::<Trigger>(1024);
+        // Room for every policy's start-up trigger and a backlog per policy on top.
+        let (queue, mut triggers) = mpsc::channel::<Trigger>(observer.policies.len() * 2 + 1024);
         let (finished, mut outcomes) = mpsc::channel::<(usize, PolicyOutcome)>(64);
         let mut sources = Vec::new();
         let mut watches = Vec::new();
         for (index, policy) in observer.policies.iter().enumerate() {
-            // The queue holds 1024 triggers; startup sends at most one per policy.
+            // The queue has room for one start-up trigger per policy.
             let _ = queue.try_send(Trigger {
                 policy: index,
                 reason: Reason::Startup,
@@ -202,6 +211,8 @@ impl Observer {
             }));
         }
         let mut spool_retry = tokio::time::interval(observer.settings.spool_retry);
+        // Ticks missed while a flush ran are not worth catching up on.
+        spool_retry.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
         let permits = Arc::new(Semaphore::new(
             observer.settings.max_concurrent_policies.max(1),
@@ -230,7 +241,10 @@ impl Observer {
                         None => running[index] = false,
                     }
                 }
-                Some(()) = report_ticks.recv() => observer.deliver_report(latest.values().cloned().collect()).await,
+                Some(()) = report_ticks.recv() => {
+                    // Spooled before this returns; delivered in the background.
+                    drop(observer.deliver_report(latest.values().cloned().collect()));
+                }
                 _ = spool_retry.tick() => observer.retry_spool(),
             }
         }
@@ -239,10 +253,15 @@ impl Observer {
         }
         drop(watches);
         if observer.report_schedule.is_none() {
-            // Without a report schedule INTERCEPT reports once, at shutdown.
-            observer
-                .deliver_report(latest.into_values().collect())
-                .await;
+            // Without a report schedule INTERCEPT reports once, at shutdown. The report is
+            // on disk already; give the receiver a moment, then leave it to the spool.
+            let deliveries = observer.deliver_report(latest.into_values().collect());
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+                for delivery in deliveries {
+                    let _ = delivery.await;
+                }
+            })
+            .await;
         }
     }
 
@@ -266,39 +285,39 @@ impl Observer {
                 &hook.event_types,
                 events,
             );
-            spawn_delivery(Arc::clone(sender), hook.clone(), body);
+            drop(spawn_delivery(sender, hook, body));
         }
     }
 
-    async fn deliver_report(&self, outcomes: Vec<PolicyOutcome>) {
-        let Some(sender) = &self.hooks else { return };
+    /// Spools a report for every `report` hook and sends it in the background.
+    fn deliver_report(&self, outcomes: Vec<PolicyOutcome>) -> Vec<tokio::task::JoinHandle<()>> {
+        let Some(sender) = &self.hooks else {
+            return Vec::new();
+        };
         if outcomes.is_empty() {
-            return;
+            return Vec::new();
         }
         let report_id = format!(
             "{}_{}",
             time::OffsetDateTime::now_utc().unix_timestamp(),
             self.envelope.host_id
         );
-        let mut deliveries = Vec::new();
-        for hook in sender
+        sender
             .hooks()
             .iter()
             .filter(|h| h.event_types.contains(&HookEvent::Report))
-        {
-            let event = report_event(&report_id, &outcomes);
-            let body = body(
-                &self.envelope,
-                &hook.name,
-                &report_id,
-                &hook.event_types,
-                vec![event],
-            );
-            deliveries.push(spawn_delivery(Arc::clone(sender), hook.clone(), body));
-        }
-        for delivery in deliveries {
-            let _ = delivery.await;
-        }
+            .filter_map(|hook| {
+                let event = report_event(&report_id, &outcomes);
+                let body = body(
+                    &self.envelope,
+                    &hook.name,
+                    &report_id,
+                    &hook.event_types,
+                    vec![event],
+                );
+                spawn_delivery(sender, hook, body)
+            })
+            .collect()
     }
 
     fn retry_spool(&self) {
@@ -308,7 +327,7 @@ impl Observer {
                 match sender.flush_spool().await {
                     Ok(0) => {}
                     Ok(delivered) => tracing::info!("delivered {delivered} spooled results"),
-                    Err(e) => tracing::error!("reading the spool: {e}"),
+                    Err(e) => tracing::error!("flushing the spool: {e}"),
                 }
             });
         }
@@ -338,27 +357,31 @@ fn start_run(
     });
 }
 
+/// Spools `body` for `hook` now (so a stop or crash cannot lose it) and attempts it in
+/// the background. `None` when it could not even be spooled, which is logged.
 fn spawn_delivery(
-    sender: Arc<HookSender>,
-    hook: warden_policy::Hook,
+    sender: &Arc<HookSender>,
+    hook: &warden_policy::Hook,
     body: Body,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        match sender.send(&hook, body.content_type, body.text).await {
+) -> Option<tokio::task::JoinHandle<()>> {
+    let spooled = match sender.spool(hook, body.content_type, body.text) {
+        Ok(spooled) => spooled,
+        Err(e) => {
+            tracing::error!(hook = %hook.name, "could not spool a result, so it is lost: {e}");
+            return None;
+        }
+    };
+    let sender = Arc::clone(sender);
+    let hook = hook.clone();
+    Some(tokio::spawn(async move {
+        match sender.attempt(&hook, spooled).await {
             Ok(DeliveryOutcome::Delivered { .. }) => {}
             Ok(DeliveryOutcome::Spooled { error, .. }) => {
-                tracing::warn!(hook = %hook.name, %error, "receiver unreachable; result spooled");
+                tracing::warn!(hook = %hook.name, %error, "receiver unreachable; the result waits in the spool");
             }
             Err(e) => {
-                tracing::error!(hook = %hook.name, "could not spool an undelivered result: {e}")
+                tracing::error!(hook = %hook.name, "removing a delivered result from the spool: {e}")
             }
         }
-    })
-}
-
-fn hostname() -> String {
-    nix::unistd::gethostname()
-        .ok()
-        .and_then(|h| h.into_string().ok())
-        .unwrap_or_else(|| "localhost".to_owned())
+    }))
 }

@@ -1,9 +1,10 @@
-//! A durable queue of hook deliveries that could not be made.
+//! A durable queue of hook deliveries.
 //!
-//! A delivery that exhausts its retries is written here before it is given up on, and
-//! re-sent, oldest first, once its receiver answers again: a receiver that is down
-//! loses no result. Each delivery is one file, written to a temporary name, synced and
-//! renamed, so a crash never leaves a half-written delivery behind.
+//! Every delivery is written here before its first attempt and removed only once its
+//! receiver has accepted it, so neither a receiver that is down nor a stop or crash of
+//! Warden in the middle of retries loses a result (a receiver may see a delivery twice
+//! after a crash; it never sees none). Each delivery is one file, written to a temporary
+//! name, synced and renamed, so a crash never leaves a half-written delivery behind.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -28,16 +29,16 @@ pub struct Spool {
 }
 
 impl Spool {
-    /// Opens (creating if needed) the spool directory.
+    /// Opens (creating if needed) the spool directory, and proves it is writable: a
+    /// spool that cannot take a delivery would lose it.
     pub fn open(dir: &Path) -> std::io::Result<Spool> {
         std::fs::create_dir_all(dir)?;
+        let probe = dir.join(".warden-spool-probe");
+        std::fs::write(&probe, b"")?;
+        std::fs::remove_file(&probe)?;
         Ok(Spool {
             dir: dir.to_owned(),
         })
-    }
-
-    pub fn dir(&self) -> &Path {
-        &self.dir
     }
 
     /// Stores `delivery` durably and returns the file it lives in.
@@ -60,9 +61,9 @@ impl Spool {
         Ok(path)
     }
 
-    /// Every spooled delivery, oldest first. Unreadable files are reported, not dropped:
-    /// they stay in the directory for a person to look at.
-    pub fn pending(&self) -> std::io::Result<Vec<(PathBuf, Result<Delivery, String>)>> {
+    /// The spooled deliveries' files, oldest first. Only names are listed: a long spool
+    /// is read one delivery at a time, as each is sent.
+    pub fn pending(&self) -> std::io::Result<Vec<PathBuf>> {
         let mut paths: Vec<PathBuf> = std::fs::read_dir(&self.dir)?
             .filter_map(Result::ok)
             .map(|entry| entry.path())
@@ -74,20 +75,23 @@ impl Spool {
             })
             .collect();
         paths.sort();
-        Ok(paths
-            .into_iter()
-            .map(|path| {
-                let delivery = std::fs::read(&path)
-                    .map_err(|e| e.to_string())
-                    .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()));
-                (path, delivery)
-            })
-            .collect())
+        Ok(paths)
     }
 
-    /// Forgets a delivery once its receiver has accepted it.
+    /// One spooled delivery. An unreadable file is reported, not dropped: it stays in
+    /// the directory for a person to look at.
+    pub fn read(&self, path: &Path) -> Result<Delivery, String> {
+        std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|bytes| serde_json::from_slice(&bytes).map_err(|e| e.to_string()))
+    }
+
+    /// Forgets a delivery once its receiver has accepted it (already gone is fine).
     pub fn remove(&self, path: &Path) -> std::io::Result<()> {
-        std::fs::remove_file(path)
+        match std::fs::remove_file(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            other => other,
+        }
     }
 }
 
@@ -121,10 +125,11 @@ mod tests {
         let pending = reopened.pending().unwrap();
         let bodies: Vec<String> = pending
             .iter()
-            .map(|(_, d)| d.clone().unwrap().body)
+            .map(|p| reopened.read(p).unwrap().body)
             .collect();
         assert_eq!(bodies, ["one", "two", "three"]);
-        reopened.remove(&pending[0].0).unwrap();
+        reopened.remove(&pending[0]).unwrap();
+        reopened.remove(&pending[0]).unwrap();
         assert_eq!(reopened.pending().unwrap().len(), 2);
     }
 
@@ -140,7 +145,15 @@ mod tests {
         std::fs::write(dir.path().join(".partial.json.tmp"), b"half").unwrap();
         let pending = spool.pending().unwrap();
         assert_eq!(pending.len(), 1);
-        assert!(pending[0].1.is_err());
-        assert!(pending[0].0.exists());
+        assert!(spool.read(&pending[0]).is_err());
+        assert!(pending[0].exists());
+    }
+
+    #[test]
+    fn a_spool_that_cannot_be_written_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("not-a-directory");
+        std::fs::write(&file, "").unwrap();
+        assert!(Spool::open(&file.join("spool")).is_err());
     }
 }

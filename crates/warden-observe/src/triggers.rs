@@ -2,6 +2,7 @@
 //! path. Each trigger source is a task sending [`Trigger`]s into the observer's queue.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use croner::Cron;
@@ -88,7 +89,7 @@ pub fn on_schedule(policy: usize, cron: Cron, queue: mpsc::Sender<Trigger>) -> J
 
 /// A watch on one path; dropping it stops the watch.
 pub struct PathWatch {
-    _watcher: notify::RecommendedWatcher,
+    _watcher: Arc<Mutex<notify::RecommendedWatcher>>,
     task: JoinHandle<()>,
 }
 
@@ -104,8 +105,30 @@ impl Drop for PathWatch {
     }
 }
 
-/// Sends triggers when `path` changes. A file is watched through its directory, so
-/// editors that replace the file (write a copy, rename it over) keep being seen.
+/// What a path currently is: the file it resolves to and its size and times. A change
+/// of any of these is a change of the path.
+type Fingerprint = Option<(u64, u64, u64, i64, i64, i64, i64)>;
+
+fn fingerprint(path: &Path) -> Fingerprint {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| {
+        (
+            m.dev(),
+            m.ino(),
+            m.size(),
+            m.mtime(),
+            m.mtime_nsec(),
+            m.ctime(),
+            m.ctime_nsec(),
+        )
+    })
+}
+
+/// Sends triggers when `path` changes. A directory is watched recursively. A file is
+/// watched through its directory and through the directory it resolves to: editors that
+/// replace files (write a copy, rename it over) are seen, and so are Kubernetes
+/// ConfigMap updates (a `..data` symlink swapped to a new directory); an event counts
+/// only when what the path points at actually changed.
 pub fn on_change(
     policy: usize,
     path: &Path,
@@ -114,62 +137,65 @@ pub fn on_change(
     queue: mpsc::Sender<Trigger>,
 ) -> notify::Result<PathWatch> {
     let (events, mut raw) = mpsc::unbounded_channel::<()>();
-    let target = path.to_owned();
     let watching_dir = path.is_dir();
-    let mut watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
-        let Ok(event) = event else { return };
-        if matches!(event.kind, EventKind::Access(_)) {
-            return;
-        }
-        let concerns_target = watching_dir || event.paths.iter().any(|p| p == &target);
-        if concerns_target {
+    let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
+        if event.is_ok_and(|e| !matches!(e.kind, EventKind::Access(_))) {
             // The receiver only goes away when the watch is dropped.
             let _ = events.send(());
         }
     })?;
+    let watcher = Arc::new(Mutex::new(watcher));
+    let mut watched = Vec::new();
     if watching_dir {
-        watcher.watch(path, RecursiveMode::Recursive)?;
+        lock(&watcher).watch(path, RecursiveMode::Recursive)?;
     } else {
-        let parent = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        watcher.watch(parent, RecursiveMode::NonRecursive)?;
+        watch_directories_of(&watcher, path, &mut watched)?;
     }
 
     let changed = path.to_owned();
+    let shared = Arc::clone(&watcher);
     let task = tokio::spawn(async move {
+        let mut last = fingerprint(&changed);
+        // Drains events until one is a real change of the path.
+        let mut next_change = async || loop {
+            raw.recv().await?;
+            if watching_dir {
+                return Some(());
+            }
+            let now = fingerprint(&changed);
+            if now != last {
+                last = now;
+                // The path may resolve somewhere new (a swapped symlink): follow it.
+                let _ = watch_directories_of(&shared, &changed, &mut watched);
+                return Some(());
+            }
+        };
         let fire = |queue: &mpsc::Sender<Trigger>| {
             let queue = queue.clone();
             let reason = Reason::Changed(changed.clone());
             async move { queue.send(Trigger { policy, reason }).await.is_ok() }
         };
-        while raw.recv().await.is_some() {
+        while next_change().await.is_some() {
             match mode {
-                DebounceMode::All => {
-                    if !fire(&queue).await {
-                        return;
-                    }
-                }
+                DebounceMode::All => {}
                 DebounceMode::First => {
                     if !fire(&queue).await {
                         return;
                     }
                     let until = tokio::time::Instant::now() + quiet;
-                    while let Ok(Some(())) = tokio::time::timeout_at(until, raw.recv()).await {}
+                    while let Ok(Some(())) = tokio::time::timeout_at(until, next_change()).await {}
+                    continue;
                 }
-                DebounceMode::Last => {
-                    loop {
-                        match tokio::time::timeout(quiet, raw.recv()).await {
-                            Ok(Some(())) => continue,
-                            Ok(None) => return,
-                            Err(_) => break,
-                        }
+                DebounceMode::Last => loop {
+                    match tokio::time::timeout(quiet, next_change()).await {
+                        Ok(Some(())) => continue,
+                        Ok(None) => return,
+                        Err(_) => break,
                     }
-                    if !fire(&queue).await {
-                        return;
-                    }
-                }
+                },
+            }
+            if !fire(&queue).await {
+                return;
             }
         }
     });
@@ -177,6 +203,41 @@ pub fn on_change(
         _watcher: watcher,
         task,
     })
+}
+
+/// Watches the directory holding `path` and, when the path resolves elsewhere, the
+/// directory holding its target; `watched` remembers what is watched already.
+fn watch_directories_of(
+    watcher: &Mutex<notify::RecommendedWatcher>,
+    path: &Path,
+    watched: &mut Vec<PathBuf>,
+) -> notify::Result<()> {
+    let parent = |p: &Path| {
+        p.parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned()
+    };
+    let mut directories = vec![parent(path)];
+    if let Ok(target) = std::fs::canonicalize(path) {
+        directories.push(parent(&target));
+    }
+    for directory in directories {
+        if !watched.contains(&directory) {
+            lock(watcher).watch(&directory, RecursiveMode::NonRecursive)?;
+            watched.push(directory);
+        }
+    }
+    Ok(())
+}
+
+fn lock(
+    watcher: &Mutex<notify::RecommendedWatcher>,
+) -> std::sync::MutexGuard<'_, notify::RecommendedWatcher> {
+    // Watching keeps working whatever a panicking holder did.
+    watcher
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -252,6 +313,44 @@ mod tests {
                 policy: 0,
                 reason: Reason::Changed(file.clone())
             }
+        );
+    }
+
+    #[tokio::test]
+    async fn configmap_style_symlink_swaps_and_writes_through_links_are_seen() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("..v1")).unwrap();
+        std::fs::write(root.join("..v1/app.conf"), "a\n").unwrap();
+        symlink("..v1", root.join("..data")).unwrap();
+        symlink("..data/app.conf", root.join("app.conf")).unwrap();
+        let (queue, mut receiver) = mpsc::channel(64);
+        let _watch = on_change(
+            0,
+            &root.join("app.conf"),
+            DebounceMode::Last,
+            Duration::from_millis(150),
+            queue,
+        )
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+
+        // kubelet's update: a new directory, then an atomic swap of `..data`.
+        std::fs::create_dir(root.join("..v2")).unwrap();
+        std::fs::write(root.join("..v2/app.conf"), "b\n").unwrap();
+        symlink("..v2", root.join("..data_tmp")).unwrap();
+        std::fs::rename(root.join("..data_tmp"), root.join("..data")).unwrap();
+        let swap = tokio::time::timeout(Duration::from_secs(3), receiver.recv()).await;
+        assert!(swap.is_ok_and(|t| t.is_some()), "the swap was not seen");
+
+        // A write through the links lands in `..v2`, which is watched now.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        std::fs::write(root.join("app.conf"), "c\n").unwrap();
+        let write = tokio::time::timeout(Duration::from_secs(3), receiver.recv()).await;
+        assert!(
+            write.is_ok_and(|t| t.is_some()),
+            "the write through the links was not seen"
         );
     }
 

@@ -47,7 +47,9 @@ pub use model::{
     Config, Flags, Hook, HookAuth, HookAuthKind, HookEvent, HostMetadata, Metadata, Policy,
     PolicyFile, PolicyKind, RuntimeSpec, SystemVersions,
 };
-pub use run::{CheckStatus, CheckVerdict, Counts, PolicyOutcome, compliance_score, run, run_all};
+pub use run::{
+    CheckStatus, CheckVerdict, Counts, PolicyOutcome, compliance_score, load_gossfile, run, run_all,
+};
 pub use selection::{ENVIRONMENT_VARIABLES, Selection, detect_environment};
 pub use waiver::{Waiver, parse_date};
 pub use warden_gossfile::Origin;

@@ -65,6 +65,8 @@ const POLICY_KEYS: &[&str] = &[
     "_runtime",
 ];
 const ENFORCEMENT_KEYS: &[&str] = &["environment", "fatal", "exceptions", "confidence"];
+/// The confidences INTERCEPT uses (any case); `medium` falls to the table's default row.
+const CONFIDENCE_VALUES: &[&str] = &["high", "medium", "low", "info"];
 const METADATA_KEYS: &[&str] = &[
     "name",
     "description",
@@ -534,13 +536,28 @@ impl Loader<'_> {
                 ),
             },
         };
+        let confidence = match f.get("confidence") {
+            None => String::new(),
+            Some(entry) => {
+                let text = self.text(entry, what)?.unwrap_or_default();
+                // The level table knows these; anything else would silently lower a level.
+                if !CONFIDENCE_VALUES.contains(&text.to_ascii_lowercase().as_str()) {
+                    return Err(self.error(
+                        entry.value.mark,
+                        format!(
+                            "{what}: confidence must be one of {}, found {text:?}",
+                            CONFIDENCE_VALUES.join(", ")
+                        ),
+                    ));
+                }
+                text
+            }
+        };
         Ok(EnforcementRule {
             environment,
             fatal,
             exceptions,
-            confidence: self
-                .optional_text(&f, "confidence", what)?
-                .unwrap_or_default(),
+            confidence,
             mark: Some(node.mark),
         })
     }

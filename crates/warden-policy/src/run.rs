@@ -157,6 +157,15 @@ impl PolicyOutcome {
         self.policy.weight()
     }
 
+    /// The level one check is reported at: the policy's level for a failure, `note`
+    /// for everything else (passes, skips and waived failures are information).
+    pub fn check_level(&self, status: CheckStatus) -> Level {
+        match status {
+            CheckStatus::Failed => self.level,
+            CheckStatus::Passed | CheckStatus::Skipped | CheckStatus::Waived => Level::Note,
+        }
+    }
+
     /// The failed checks that no waiver covers.
     pub fn failures(&self) -> impl Iterator<Item = &CheckVerdict> {
         self.checks
@@ -211,7 +220,9 @@ pub async fn run(
 }
 
 /// The policy's gossfile with no template vars (policy files define none).
-fn load_gossfile(policy: &Policy) -> Result<Gossfile, GossfileError> {
+/// The policy's gossfile, loaded as a run loads it: long-running commands call this at
+/// start-up so a broken gossfile stops them instead of failing every run.
+pub fn load_gossfile(policy: &Policy) -> Result<Gossfile, GossfileError> {
     let options = LoadOptions {
         vars: warden_value::Value::Map(Default::default()),
         host: &SystemHost,

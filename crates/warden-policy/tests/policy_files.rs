@@ -1021,3 +1021,20 @@ async fn gossfile_errors_become_outcomes_with_an_error() {
     );
     assert!(!empty.compliant && !empty.fatal_failure);
 }
+
+#[test]
+fn confidence_typos_are_errors_not_a_lower_level() {
+    let err = load_error(
+        &format!("{MINIMAL}    enforcement:\n      - environment: all\n        confidence: hgih\n"),
+        8,
+        21,
+    );
+    assert!(
+        err.contains("confidence must be one of high, medium, low, info, found \"hgih\""),
+        "{err}"
+    );
+    let (_dir, loaded) = load_text(&format!(
+        "{MINIMAL}    enforcement:\n      - environment: all\n        confidence: HIGH\n"
+    ));
+    assert!(loaded.is_ok());
+}

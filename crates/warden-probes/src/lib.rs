@@ -319,6 +319,15 @@ impl System {
     }
 }
 
+/// This machine's host name (`localhost` when the kernel has none to give).
+pub fn hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|name| name.into_string().ok())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_owned())
+}
+
 /// A cell already holding `value`, or empty for lazy detection.
 fn preset<T>(value: Option<T>) -> OnceLock<T> {
     let cell = OnceLock::new();

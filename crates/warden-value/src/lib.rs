@@ -22,7 +22,7 @@ pub use gojson::{
 };
 pub use yaml::{
     Document, Format, LoadError, MAX_DEPTH, MAX_NODES, MapEntry, Mark, Node, NodeKind, parse,
-    parse_document,
+    parse_all, parse_document,
 };
 
 /// A decoded value as Go's `interface{}` would hold it.

@@ -177,6 +177,35 @@ pub fn parse_document(source: &str, format: Format) -> Result<Document, LoadErro
     })
 }
 
+/// Parses every document of a stream (`---` separated), in order. Falco rule files may
+/// hold several; anchors do not cross documents.
+pub fn parse_all(source: &str, format: Format) -> Result<Vec<Node>, LoadError> {
+    let mut documents = Vec::new();
+    let mut builder = Builder::new(format);
+    let mut start = Mark { line: 1, column: 1 };
+    for item in Parser::new_from_str(source) {
+        let (event, span) = item.map_err(|e| LoadError {
+            mark: Mark {
+                line: e.marker().line(),
+                column: e.marker().col() + 1,
+            },
+            message: e.info().to_owned(),
+        })?;
+        match event {
+            Event::DocumentStart(_) => {
+                builder = Builder::new(format);
+                start = mark_of(&span);
+            }
+            Event::DocumentEnd => documents.push(builder.root.take().unwrap_or(Node {
+                kind: NodeKind::Null,
+                mark: start,
+            })),
+            _ => builder.event(event, span)?,
+        }
+    }
+    Ok(documents)
+}
+
 fn mark_of(span: &Span) -> Mark {
     Mark {
         line: span.start.line(),
@@ -232,6 +261,17 @@ struct Builder {
 }
 
 impl Builder {
+    fn new(format: Format) -> Builder {
+        Builder {
+            format,
+            anchors: HashMap::new(),
+            anchor_marks: Vec::new(),
+            stack: Vec::new(),
+            root: None,
+            nodes: 0,
+        }
+    }
+
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), LoadError> {
         let mark = mark_of(&span);
         match event {

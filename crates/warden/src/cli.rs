@@ -81,6 +81,10 @@ pub(crate) enum Command {
     Audit(crate::commands::audit::AuditArgs),
     /// Keep policies checked on schedules and file changes; post results to hooks.
     Observe(crate::commands::observe::ObserveArgs),
+    /// Falco rule files: validate them, or replay recorded events through them.
+    Rules(crate::commands::rules::RulesArgs),
+    /// Print what processes do on this machine, live (eBPF sensor; needs root).
+    Trace(crate::commands::trace::TraceArgs),
 }
 
 #[derive(Debug, Args)]

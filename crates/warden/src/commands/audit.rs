@@ -180,6 +180,7 @@ pub(crate) fn run(global: &GlobalArgs, args: &AuditArgs) -> u8 {
         finished,
         command_line: &command_line,
         tool_version: env!("CARGO_PKG_VERSION"),
+        host: &host(&file.config.metadata),
     };
 
     let written = match &destination {
@@ -276,5 +277,26 @@ fn exit_code(outcomes: &[PolicyOutcome]) -> u8 {
         exit::FAILED
     } else {
         exit::OK
+    }
+}
+
+/// The host as reports describe it: what `Config.Metadata` says, else this machine.
+fn host(metadata: &warden_policy::HostMetadata) -> warden_compliance::Host {
+    warden_compliance::Host {
+        name: metadata
+            .host_name
+            .clone()
+            .unwrap_or_else(warden_probes::hostname),
+        os: metadata
+            .host_os
+            .clone()
+            .unwrap_or_else(|| std::env::consts::OS.to_owned()),
+        arch: metadata
+            .host_arch
+            .clone()
+            .unwrap_or_else(|| std::env::consts::ARCH.to_owned()),
+        mac: metadata.host_mac.clone(),
+        info: metadata.host_info.clone(),
+        fingerprint: metadata.host_fingerprint.clone(),
     }
 }

@@ -5,7 +5,9 @@ pub(crate) mod add;
 pub(crate) mod audit;
 pub(crate) mod observe;
 mod render;
+pub(crate) mod rules;
 pub(crate) mod serve;
+pub(crate) mod trace;
 mod validate;
 
 use std::io::Read;
@@ -25,6 +27,8 @@ pub(crate) fn run(cli: Cli) -> u8 {
         Command::Autoadd(args) => add::run_autoadd(&cli.global, args),
         Command::Audit(args) => audit::run(&cli.global, args),
         Command::Observe(args) => observe::run(&cli.global, args),
+        Command::Rules(args) => rules::run(args),
+        Command::Trace(args) => trace::run(args),
     }
 }
 
@@ -102,6 +106,18 @@ pub(crate) struct SelectedPolicies {
     pub(crate) policies: Vec<warden_policy::Policy>,
     /// The environment named or detected, if any.
     pub(crate) environment: Option<String>,
+}
+
+/// Loads every policy's gossfile once, so a command that keeps running stops at start-up
+/// on a broken one (exit 78) instead of failing each run.
+pub(crate) fn check_gossfiles(policies: &[warden_policy::Policy]) -> Result<(), u8> {
+    for policy in policies {
+        if let Err(err) = warden_policy::load_gossfile(policy) {
+            exit::print_error(&format!("policy {}: {err}", policy.id));
+            return Err(exit::CONFIG);
+        }
+    }
+    Ok(())
 }
 
 /// Loads `path` (printing its warnings) and selects as INTERCEPT does.

@@ -14,7 +14,7 @@ use warden_report::{Format, FormatOptions};
 use warden_serve::{Endpoint, ServeSettings, ServeState};
 
 use crate::cli::GlobalArgs;
-use crate::commands::{package_manager, runtime, select_policies, serve};
+use crate::commands::{check_gossfiles, package_manager, runtime, select_policies, serve};
 use crate::exit;
 
 #[derive(Debug, Args)]
@@ -69,7 +69,10 @@ pub(crate) struct ObserveArgs {
 }
 
 fn go_duration(text: &str) -> Result<Duration, String> {
-    warden_gossfile::duration::parse(text)
+    match warden_gossfile::duration::parse(text)? {
+        zero if zero.is_zero() => Err("must be longer than 0".to_owned()),
+        duration => Ok(duration),
+    }
 }
 
 pub(crate) fn run(global: &GlobalArgs, args: &ObserveArgs) -> u8 {
@@ -84,6 +87,9 @@ pub(crate) fn run(global: &GlobalArgs, args: &ObserveArgs) -> u8 {
         Err(code) => return code,
     };
     let (file, policies, environment) = (selected.file, selected.policies, selected.environment);
+    if let Err(code) = check_gossfiles(&policies) {
+        return code;
+    }
     let signing_key = match signing_key(&file) {
         Ok(key) => key,
         Err(code) => return code,

@@ -12,7 +12,8 @@ use warden_serve::{Endpoint, OnDemand, ServeSettings, ServeState};
 
 use crate::cli::GlobalArgs;
 use crate::commands::{
-    SelectedPolicies, load_gossfile, output_format, package_manager, runtime, select_policies,
+    SelectedPolicies, check_gossfiles, load_gossfile, output_format, package_manager, runtime,
+    select_policies,
 };
 use crate::exit;
 
@@ -146,6 +147,7 @@ fn policy_state(
         environment,
         ..
     } = select_policies(path, &selection)?;
+    check_gossfiles(&policies)?;
     if policies.is_empty() {
         let scope = environment
             .as_deref()
@@ -163,16 +165,19 @@ fn policy_state(
 /// Binds `listen_addr` (`HOST:PORT`, or Go's `:PORT` for every interface) and logs the
 /// bound address, which tests read when they ask for port 0.
 pub(crate) async fn bind(listen_addr: &str) -> Result<tokio::net::TcpListener, u8> {
-    let address = match listen_addr.strip_prefix(':') {
-        Some(port) => format!("0.0.0.0:{port}"),
-        None => listen_addr.to_owned(),
+    let bound = match listen_addr.strip_prefix(':') {
+        // Go's `:PORT` is every interface of both families: `[::]` is dual-stack on
+        // Linux; a host without IPv6 gets IPv4 alone.
+        Some(port) => match tokio::net::TcpListener::bind(format!("[::]:{port}")).await {
+            Ok(listener) => Ok(listener),
+            Err(_) => tokio::net::TcpListener::bind(format!("0.0.0.0:{port}")).await,
+        },
+        None => tokio::net::TcpListener::bind(listen_addr).await,
     };
-    let listener = tokio::net::TcpListener::bind(&address)
-        .await
-        .map_err(|err| {
-            exit::print_error(&format!("listening on {listen_addr}: {err}"));
-            exit::FAILED
-        })?;
+    let listener = bound.map_err(|err| {
+        exit::print_error(&format!("listening on {listen_addr}: {err}"));
+        exit::FAILED
+    })?;
     match listener.local_addr() {
         Ok(bound) => tracing::info!("Starting to listen on: {bound}"),
         Err(_) => tracing::info!("Starting to listen on: {listen_addr}"),

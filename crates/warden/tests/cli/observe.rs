@@ -338,3 +338,31 @@ fn observing_nothing_is_a_configuration_error() {
     assert_eq!(output.status.code(), Some(78));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no policy has a schedule"));
 }
+
+#[test]
+fn a_broken_gossfile_stops_observe_and_serve_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "broken.yaml",
+        "file:\n  /etc/passwd:\n    exits: true\n",
+    );
+    let policies = write(
+        dir.path(),
+        "p.yaml",
+        "Policies:\n  - id: BROKEN\n    type: runtime\n    schedule: \"* * * * * *\"\n    _runtime: {config: broken.yaml}\n",
+    );
+    for command in [&["observe", "-p"][..], &["serve", "-p"][..]] {
+        let output = crate::common::warden()
+            .args(command)
+            .arg(&policies)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(78), "{command:?}: {stderr}");
+        assert!(
+            stderr.contains("policy BROKEN:") && stderr.contains("invalid attribute \"exits\""),
+            "{stderr}"
+        );
+    }
+}

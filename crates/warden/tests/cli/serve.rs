@@ -432,7 +432,11 @@ fn configuration_mistakes_exit_before_listening() {
 #[test]
 fn a_port_without_a_host_listens_on_every_interface() {
     let server = start(&["-g", &testdata("passing.goss.yaml"), "-l", ":0"]);
-    let port = server.address.strip_prefix("0.0.0.0:").unwrap();
-    let answer = get(&format!("127.0.0.1:{port}"), "/healthz", &[]);
-    assert_eq!(answer.status, 200);
+    // Both families, as Go's `:PORT`.
+    let port = server.address.strip_prefix("[::]:").unwrap();
+    assert_eq!(
+        get(&format!("127.0.0.1:{port}"), "/healthz", &[]).status,
+        200
+    );
+    assert_eq!(get(&format!("[::1]:{port}"), "/healthz", &[]).status, 200);
 }

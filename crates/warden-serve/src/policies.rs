@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
+use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use warden_policy::{
     CheckStatus, CheckVerdict, EnforcementRule, Policy, PolicyOutcome, Waiver, normalize_id,
@@ -53,6 +54,10 @@ enum Latest {
     OnDemand {
         cache: Arc<CachedRun<PolicyOutcome>>,
         validate: warden_validate::Options,
+        /// Shared by every policy of the board: a request that finds every cache cold
+        /// runs at most this many policies at once (each already runs its checks
+        /// concurrently), so a burst cannot fork hundreds of commands.
+        run_slots: Arc<Semaphore>,
     },
     Pushed(Mutex<Option<Arc<PolicyOutcome>>>),
 }
@@ -87,9 +92,13 @@ impl PolicyBoard {
         settings: ServeSettings,
         runs: OnDemand,
     ) -> PolicyBoard {
+        let run_slots = Arc::new(Semaphore::new(
+            std::thread::available_parallelism().map_or(1, usize::from),
+        ));
         PolicyBoard::new(policies, environment, settings, || Latest::OnDemand {
             cache: CachedRun::new(runs.cache),
             validate: runs.validate.clone(),
+            run_slots: Arc::clone(&run_slots),
         })
     }
 
@@ -171,13 +180,20 @@ impl PolicyEntry {
     async fn outcome(&self, environment: Option<&str>) -> Option<Arc<PolicyOutcome>> {
         match &self.latest {
             Latest::Pushed(latest) => lock(latest).clone(),
-            Latest::OnDemand { cache, validate } => {
+            Latest::OnDemand {
+                cache,
+                validate,
+                run_slots,
+            } => {
                 let policy = self.policy.clone();
                 let environment_owned = environment.map(str::to_owned);
                 let validate = validate.clone();
                 let tally = Arc::clone(&self.tally);
+                let run_slots = Arc::clone(run_slots);
                 let result = cache
                     .get(move || async move {
+                        // The semaphore is never closed, so acquiring only waits.
+                        let _slot = run_slots.acquire_owned().await;
                         let outcome =
                             warden_policy::run(&policy, environment_owned.as_deref(), &validate)
                                 .await;

@@ -361,3 +361,43 @@ async fn pushed_policies_answer_503_until_published_and_never_run_on_request() {
         Err(UnknownPolicy("RUNTIME-OTHER".to_owned()))
     );
 }
+
+#[tokio::test]
+async fn cold_policies_run_at_most_one_per_core_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let mut policy_file = String::from("Policies:\n");
+    let policy_count = 2 * std::thread::available_parallelism().map_or(1, usize::from) + 2;
+    for index in 0..policy_count {
+        write(
+            dir.path(),
+            &format!("p{index}.yaml"),
+            &format!(
+                "command:\n  overlap:\n    exec: \"echo start >> {log}; sleep 0.2; echo end >> {log}\"\n    exit-status: 0\n",
+                log = log.display()
+            ),
+        );
+        policy_file.push_str(&format!(
+            "  - id: RUNTIME-{index}\n    type: runtime\n    enforcement:\n      - environment: all\n    _runtime:\n      config: p{index}.yaml\n"
+        ));
+    }
+    let policies = load_policies(&write(dir.path(), "policy.yaml", &policy_file));
+    let answer = get(&on_demand(policies), "/policies", &[]).await;
+    assert_eq!(answer.status, StatusCode::OK);
+
+    let mut running = 0_usize;
+    let mut most = 0_usize;
+    let text = std::fs::read_to_string(&log).unwrap();
+    for line in text.lines() {
+        match line {
+            "start" => running += 1,
+            _ => running -= 1,
+        }
+        most = most.max(running);
+    }
+    assert_eq!(text.lines().count(), 2 * policy_count);
+    assert!(
+        most <= std::thread::available_parallelism().map_or(1, usize::from),
+        "{most} policies ran at once"
+    );
+}

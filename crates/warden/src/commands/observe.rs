@@ -19,12 +19,14 @@ use crate::exit;
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Each selected policy runs once at start, then on its `schedule` (six-field cron with \
-seconds, e.g. \"*/30 * * * * *\"; else Config.Flags.policy_schedule, else --schedule) and \
-whenever its _runtime.observe path changes. Results go to Config.Hooks, signed with \
-X-Signature (HMAC-SHA256 keyed by the whsec_ secret in the variable named by \
-Config.Flags.webhook_secret_env); deliveries that fail every retry wait in --spool-dir \
-and are sent again when the receiver answers.")]
+Each selected policy runs once at start, then on its `schedule` (cron with seconds first, \
+e.g. \"*/30 * * * * *\", or five fields with seconds 0; else --schedule, else \
+Config.Flags.policy_schedule) and whenever its _runtime.observe path changes. Results go \
+to Config.Hooks, signed with X-Signature (HMAC-SHA256 keyed by the whsec_ secret in the \
+variable named by Config.Flags.webhook_secret_env). Every delivery is written to \
+--spool-dir before its first attempt and removed once the receiver answers 2xx, so a \
+receiver that is down, a stop or a crash loses nothing; spooled deliveries are sent \
+again every --spool-retry.")]
 pub(crate) struct ObserveArgs {
     /// INTERCEPT policy file.
     #[arg(short = 'p', long)]

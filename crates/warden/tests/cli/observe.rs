@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -44,6 +45,17 @@ fn wait_for_status(
     }
 }
 
+/// `ready.yaml` in `dir`: one check that the file `ready` (returned) exists.
+fn ready_flag_gossfile(dir: &Path) -> std::path::PathBuf {
+    let flag = dir.join("ready");
+    write(
+        dir,
+        "ready.yaml",
+        &format!("file:\n  {}:\n    exists: true\n", flag.display()),
+    );
+    flag
+}
+
 fn observe(policy_file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
     let mut args = vec![
         "observe",
@@ -59,12 +71,7 @@ fn observe(policy_file: &Path, extra: &[&str], env: &[(&str, &str)]) -> Daemon {
 #[test]
 fn scheduled_runs_show_up_on_the_endpoints() {
     let dir = tempfile::tempdir().unwrap();
-    let flag = dir.path().join("ready");
-    write(
-        dir.path(),
-        "ready.yaml",
-        &format!("file:\n  {}:\n    exists: true\n", flag.display()),
-    );
+    let flag = ready_flag_gossfile(dir.path());
     let policies = write(
         dir.path(),
         "policies.yaml",
@@ -138,20 +145,24 @@ fn changes_to_the_observed_path_rerun_the_policy() {
     assert_eq!(daemon.terminate().code(), Some(0));
 }
 
-/// A webhook receiver on loopback: answers 500 to its first `failures` requests and
-/// records the rest.
+/// A webhook receiver on loopback. Its listener stays open for the whole test (so no
+/// other process can take the port); while it is down it answers 503, and it answers 500
+/// to its first `failures` requests once up. It records what it accepts.
 struct Receiver {
     received: Arc<Mutex<Vec<Request>>>,
+    up: Arc<AtomicBool>,
 }
 
 /// A request's headers (lower-case names) and body.
 type Request = (BTreeMap<String, String>, String);
 
-fn receiver(listener: TcpListener, failures: usize) -> Receiver {
+fn receiver(listener: TcpListener, failures: usize, up: bool) -> Receiver {
     let received = Arc::new(Mutex::new(Vec::new()));
+    let up = Arc::new(AtomicBool::new(up));
     let seen = Arc::clone(&received);
+    let serving = Arc::clone(&up);
     thread::spawn(move || {
-        let mut count = 0;
+        let mut failed = 0;
         for stream in listener.incoming().flatten() {
             let mut reader = BufReader::new(stream);
             let mut line = String::new();
@@ -173,26 +184,55 @@ fn receiver(listener: TcpListener, failures: usize) -> Receiver {
                 .map_or(0, |l| l.parse().unwrap_or(0));
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
-            count += 1;
-            let status = if count <= failures {
+            let status = if !serving.load(Ordering::SeqCst) {
+                "503 Service Unavailable"
+            } else if failed < failures {
+                failed += 1;
                 "500 Internal Server Error"
             } else {
-                "200 OK"
-            };
-            if count > failures {
                 seen.lock()
                     .unwrap()
                     .push((headers, String::from_utf8_lossy(&body).into_owned()));
-            }
+                "200 OK"
+            };
             let response =
                 format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             let _ = reader.into_inner().write_all(response.as_bytes());
         }
     });
-    Receiver { received }
+    Receiver { received, up }
 }
 
-fn hooks_policy_file(dir: &Path, port: u16, retries: u32) -> std::path::PathBuf {
+/// A receiver on an ephemeral loopback port, and that port.
+fn listening_receiver(failures: usize, up: bool) -> (Receiver, u16) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    (receiver(listener, failures, up), port)
+}
+
+/// How many deliveries wait in `spool`.
+fn spooled(spool: &Path) -> usize {
+    std::fs::read_dir(spool).map_or(0, |d| {
+        d.filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .count()
+    })
+}
+
+/// Waits up to 15 s for `done`, failing with the daemon's standard error.
+fn wait_until(daemon: &Daemon, what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what}; stderr:\n{}",
+            daemon.stderr()
+        );
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn hooks_policy_file(dir: &Path, port: u16, retries: u32, retry_delay: &str) -> std::path::PathBuf {
     write(
         dir,
         "ok.yaml",
@@ -202,7 +242,7 @@ fn hooks_policy_file(dir: &Path, port: u16, retries: u32) -> std::path::PathBuf 
         dir,
         "policies.yaml",
         &format!(
-            "Config:\n  Flags:\n    webhook_secret_env: WARDEN_TEST_HOOK_SECRET\n  Hooks:\n    - name: siem\n      endpoint: http://127.0.0.1:{port}/ingest\n      method: POST\n      headers: {{X-Tenant: blue}}\n      retry_attempts: {retries}\n      retry_delay: 100ms\n      timeout_seconds: 2\n      event_types: [policy, minimal]\nPolicies:\n  - id: KERNEL-001\n    type: runtime\n    schedule: \"0 0 0 1 1 *\"\n    _runtime: {{config: ok.yaml}}\n"
+            "Config:\n  Flags:\n    webhook_secret_env: WARDEN_TEST_HOOK_SECRET\n  Hooks:\n    - name: siem\n      endpoint: http://127.0.0.1:{port}/ingest\n      method: POST\n      headers: {{X-Tenant: blue}}\n      retry_attempts: {retries}\n      retry_delay: {retry_delay}\n      timeout_seconds: 2\n      event_types: [policy, minimal]\nPolicies:\n  - id: KERNEL-001\n    type: runtime\n    schedule: \"0 0 0 1 1 *\"\n    _runtime: {{config: ok.yaml}}\n"
         ),
     )
 }
@@ -225,10 +265,8 @@ fn secret() -> String {
 #[test]
 fn results_reach_hooks_signed_and_retried() {
     let dir = tempfile::tempdir().unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let receiver = receiver(listener, 2);
-    let policies = hooks_policy_file(dir.path(), port, 3);
+    let (receiver, port) = listening_receiver(2, true);
+    let policies = hooks_policy_file(dir.path(), port, 3, "100ms");
     let spool = dir.path().join("spool");
     let secret = secret();
     let daemon = observe(
@@ -236,15 +274,9 @@ fn results_reach_hooks_signed_and_retried() {
         &["--spool-dir", spool.to_str().unwrap()],
         &[("WARDEN_TEST_HOOK_SECRET", &secret)],
     );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while receiver.received.lock().unwrap().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "no delivery; stderr:\n{}",
-            daemon.stderr()
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(&daemon, "no delivery", || {
+        !receiver.received.lock().unwrap().is_empty()
+    });
     let (headers, body) = receiver.received.lock().unwrap()[0].clone();
     assert_eq!(headers["x-signature"], signature(SECRET_KEY, &body));
     assert_eq!(headers["x-tenant"], "blue");
@@ -256,22 +288,14 @@ fn results_reach_hooks_signed_and_retried() {
     assert_eq!(document["events"][1]["event"], "policy");
     assert_eq!(document["events"][1]["policy-compliant"], true);
     assert_eq!(daemon.terminate().code(), Some(0));
-    assert!(
-        std::fs::read_dir(&spool).map_or(true, |mut d| d.next().is_none()),
-        "nothing was spooled"
-    );
+    assert_eq!(spooled(&spool), 0, "a delivered result left the spool");
 }
 
 #[test]
 fn a_receiver_that_is_down_loses_no_result() {
     let dir = tempfile::tempdir().unwrap();
-    // A port nothing listens on yet.
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let policies = hooks_policy_file(dir.path(), port, 1);
+    let (receiver, port) = listening_receiver(0, false);
+    let policies = hooks_policy_file(dir.path(), port, 1, "100ms");
     let spool = dir.path().join("spool");
     let secret = secret();
     let args = [
@@ -281,39 +305,85 @@ fn a_receiver_that_is_down_loses_no_result() {
         "300ms",
     ];
     let daemon = observe(&policies, &args, &[("WARDEN_TEST_HOOK_SECRET", &secret)]);
-    let spooled = || {
-        std::fs::read_dir(&spool).map_or(0, |d| {
-            d.filter_map(Result::ok)
-                .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
-                .count()
-        })
-    };
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while spooled() == 0 {
-        assert!(
-            Instant::now() < deadline,
-            "nothing spooled; stderr:\n{}",
-            daemon.stderr()
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
+    wait_until(&daemon, "nothing spooled", || spooled(&spool) > 0);
+    thread::sleep(Duration::from_millis(500));
+    assert!(receiver.received.lock().unwrap().is_empty());
     // The receiver comes up; the spooled result is delivered and leaves the spool.
-    let receiver = receiver(TcpListener::bind(("127.0.0.1", port)).unwrap(), 0);
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while receiver.received.lock().unwrap().is_empty() || spooled() > 0 {
-        assert!(
-            Instant::now() < deadline,
-            "spool not flushed; stderr:\n{}",
-            daemon.stderr()
-        );
-        thread::sleep(Duration::from_millis(100));
-    }
-    let (headers, body) = receiver.received.lock().unwrap()[0].clone();
+    receiver.up.store(true, Ordering::SeqCst);
+    wait_until(&daemon, "spool not flushed", || {
+        !receiver.received.lock().unwrap().is_empty() && spooled(&spool) == 0
+    });
+    let received = receiver.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 1, "one result, delivered once");
+    let (headers, body) = &received[0];
     assert_eq!(
         headers["x-signature"],
-        signature(SECRET_KEY, &body),
+        signature(SECRET_KEY, body),
         "the spooled body is sent unchanged"
     );
+    assert_eq!(daemon.terminate().code(), Some(0));
+}
+
+#[test]
+fn a_stop_during_retries_keeps_the_delivery_for_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (receiver, port) = listening_receiver(0, false);
+    // Long retries: the stop comes while the first delivery is still being retried.
+    let policies = hooks_policy_file(dir.path(), port, 20, "1s");
+    let spool = dir.path().join("spool");
+    let secret = secret();
+    let args = ["--spool-dir", spool.to_str().unwrap()];
+    let env = [("WARDEN_TEST_HOOK_SECRET", secret.as_str())];
+    let daemon = observe(&policies, &args, &env);
+    wait_until(&daemon, "nothing spooled", || spooled(&spool) > 0);
+    assert_eq!(daemon.terminate().code(), Some(0));
+    assert_eq!(spooled(&spool), 1, "the undelivered result stays spooled");
+
+    // Next start: the spooled result goes out beside the new run's.
+    receiver.up.store(true, Ordering::SeqCst);
+    let daemon = observe(&policies, &args, &env);
+    wait_until(&daemon, "spool not flushed", || {
+        receiver.received.lock().unwrap().len() >= 2 && spooled(&spool) == 0
+    });
+    let times: std::collections::BTreeSet<String> = receiver
+        .received
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, body)| {
+            let document: serde_json::Value = serde_json::from_str(body).unwrap();
+            document["time"].to_string()
+        })
+        .collect();
+    assert_eq!(times.len(), 2, "the first run's result and the second's");
+    assert_eq!(daemon.terminate().code(), Some(0));
+}
+
+#[test]
+fn a_receiver_that_never_answers_does_not_hold_up_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    // Accepts connections and never answers them.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let flag = ready_flag_gossfile(dir.path());
+    let policies = write(
+        dir.path(),
+        "policies.yaml",
+        &format!(
+            "Config:\n  Hooks:\n    - name: stalled\n      endpoint: http://127.0.0.1:{port}/\n      timeout_seconds: 60\n      event_types: [policy]\nPolicies:\n  - id: READY-001\n    type: runtime\n    schedule: \"* * * * * *\"\n    _runtime: {{config: ready.yaml}}\n"
+        ),
+    );
+    let spool = dir.path().join("spool");
+    let daemon = observe(&policies, &["--spool-dir", spool.to_str().unwrap()], &[]);
+    wait_for_status(&daemon, "/policies/READY-001", 503, Duration::from_secs(10));
+    std::fs::write(&flag, "").unwrap();
+    // Scheduled runs go on while every delivery hangs.
+    wait_for_status(&daemon, "/policies/READY-001", 200, Duration::from_secs(10));
+    assert!(spooled(&spool) >= 2, "every hanging delivery is spooled");
     assert_eq!(daemon.terminate().code(), Some(0));
 }
 

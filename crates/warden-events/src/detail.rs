@@ -99,7 +99,8 @@ pub enum Detail {
         kind: i32,
         protocol: i32,
     },
-    /// `sendto`/`sendmsg` (to an address, or to the socket's peer).
+    /// A datagram's peer: `sendto`/`sendmsg` to an address (or to the socket's peer),
+    /// and `recvfrom`/`recvmsg` from one (`address` is then the source).
     Send {
         fd: i64,
         address: Option<Address>,
@@ -176,6 +177,24 @@ pub struct ExitStatus {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct OpenFlags(pub u32);
+
+impl Detail {
+    /// The file the operation changes or opens, absolute where the sensor resolved it:
+    /// the new name of a rename or link, the link of a symlink; `None` for operations on
+    /// no file.
+    pub fn path(&self) -> Option<&str> {
+        match self {
+            Detail::Open { path, .. }
+            | Detail::Unlink { path, .. }
+            | Detail::Chmod { path, .. }
+            | Detail::Chown { path, .. }
+            | Detail::Mkdir { path, .. } => Some(path),
+            Detail::Rename { new_path, .. } | Detail::Link { new_path, .. } => Some(new_path),
+            Detail::Symlink { link_path, .. } => Some(link_path),
+            _ => None,
+        }
+    }
+}
 
 impl OpenFlags {
     pub const WRONLY: u32 = 0o1;

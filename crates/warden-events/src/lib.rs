@@ -12,12 +12,14 @@
 //! is a table, not a translation.
 
 mod detail;
+mod loss;
 mod process;
 mod syscall;
 
 pub use detail::{
     Address, Detail, ExitStatus, FdInfo, FdKind, OpenFlags, PtraceRequest, SocketFamily, TimeChange,
 };
+pub use loss::{LOSS_SCHEMA, LossRecord, TraceLine};
 pub use process::{Ancestor, Container, ExeFlags, Mount, Pod, Process};
 pub use syscall::Syscall;
 

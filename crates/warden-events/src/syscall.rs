@@ -93,6 +93,8 @@ syscalls! {
     Setns => "setns",
     Bpf => "bpf",
     Userfaultfd => "userfaultfd",
+    Recvfrom => "recvfrom",
+    Recvmsg => "recvmsg",
 }
 
 impl Syscall {

@@ -4,15 +4,13 @@
 use std::time::Duration;
 
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE, URL_SAFE_NO_PAD};
-use hmac::{Hmac, KeyInit, Mac};
-use sha2::Sha256;
+use base64::engine::general_purpose::STANDARD;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use warden_policy::{Hook, HookAuth, HookAuthKind};
 use warden_probes::{HttpRequest, System};
-
-use crate::spool::{Delivery, Spool};
+use warden_spool::{SigningKey, Spool};
 
 /// The pause between attempts when a hook sets none (INTERCEPT retries at once, which
 /// only hammers a receiver that is struggling).
@@ -21,57 +19,17 @@ const DEFAULT_RETRY_DELAY: Duration = Duration::from_secs(5);
 /// receiver that never answers must not hold a delivery forever.
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The HMAC key deliveries are signed with.
-#[derive(Clone)]
-pub struct SigningKey {
-    key: Vec<u8>,
-}
-
-impl std::fmt::Debug for SigningKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("SigningKey(..)")
-    }
-}
-
-impl SigningKey {
-    /// A `whsec_<base64url>` secret (INTERCEPT's format) signs with the decoded bytes;
-    /// any other secret signs with its own bytes.
-    pub fn from_secret(secret: &str) -> SigningKey {
-        let key = secret
-            .strip_prefix("whsec_")
-            .and_then(|encoded| {
-                URL_SAFE_NO_PAD
-                    .decode(encoded.trim_end_matches('='))
-                    .or_else(|_| URL_SAFE.decode(encoded))
-                    .ok()
-            })
-            .unwrap_or_else(|| secret.as_bytes().to_vec());
-        SigningKey { key }
-    }
-
-    /// A fresh random secret in `whsec_` form, for when the policy file names none;
-    /// the caller shows it so receivers can be configured.
-    pub fn generate() -> std::io::Result<(SigningKey, String)> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
-        let secret = format!("whsec_{}", URL_SAFE_NO_PAD.encode(bytes));
-        Ok((
-            SigningKey {
-                key: bytes.to_vec(),
-            },
-            secret,
-        ))
-    }
-
-    /// `X-Signature`: base64 of HMAC-SHA256 over the exact body bytes.
-    pub fn sign(&self, body: &[u8]) -> String {
-        // HMAC takes keys of any length; `new_from_slice` never fails for it.
-        let Ok(mut mac) = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key) else {
-            return String::new();
-        };
-        mac.update(body);
-        STANDARD.encode(mac.finalize().into_bytes())
-    }
+/// One request to a hook, exactly as it will be sent. The spool keeps the body as the
+/// payload and the rest as metadata.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delivery {
+    /// The hook's name in the policy file; spooled deliveries go back to it.
+    pub hook: String,
+    pub content_type: String,
+    #[serde(skip)]
+    pub body: String,
+    /// When the delivery was first attempted (RFC 3339).
+    pub created: String,
 }
 
 /// What became of one delivery.
@@ -146,7 +104,7 @@ impl HookSender {
                 .format(&Rfc3339)
                 .unwrap_or_default(),
         };
-        let path = self.spool.push(&delivery)?;
+        let path = self.spool.push(&delivery, delivery.body.as_bytes())?;
         self.lock_in_flight().insert(path.clone());
         Ok(Spooled { path, delivery })
     }
@@ -192,7 +150,14 @@ impl HookSender {
             if self.lock_in_flight().contains(&path) {
                 continue;
             }
-            let delivery = match self.spool.read(&path) {
+            let delivery = match self.spool.read::<Delivery>(&path).and_then(|entry| {
+                String::from_utf8(entry.payload)
+                    .map(|body| Delivery { body, ..entry.meta })
+                    .map_err(|e| warden_spool::ReadError {
+                        path: path.clone(),
+                        reason: e.to_string(),
+                    })
+            }) {
                 Ok(delivery) => delivery,
                 Err(error) => {
                     tracing::error!(file = %path.display(), %error, "unreadable spooled delivery left in place");
@@ -310,40 +275,4 @@ fn first_secret(
         }
     }
     Err(last)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn whsec_secrets_sign_with_their_decoded_bytes() {
-        let raw = SigningKey::from_secret("plain-secret");
-        let encoded =
-            SigningKey::from_secret(&format!("whsec_{}", URL_SAFE_NO_PAD.encode("plain-secret")));
-        assert_eq!(raw.sign(b"{}"), encoded.sign(b"{}"));
-        // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog"), a published test vector.
-        let vector =
-            SigningKey::from_secret("key").sign(b"The quick brown fox jumps over the lazy dog");
-        assert_eq!(
-            vector,
-            STANDARD.encode(hex_bytes(
-                "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
-            ))
-        );
-    }
-
-    #[test]
-    fn generated_secrets_round_trip() {
-        let (key, secret) = SigningKey::generate().unwrap();
-        assert!(secret.starts_with("whsec_"));
-        assert_eq!(SigningKey::from_secret(&secret).sign(b"x"), key.sign(b"x"));
-    }
-
-    fn hex_bytes(hex: &str) -> Vec<u8> {
-        (0..hex.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
-            .collect()
-    }
 }

@@ -9,7 +9,6 @@
 
 mod delivery;
 mod events;
-mod spool;
 mod triggers;
 
 use std::collections::BTreeMap;
@@ -20,10 +19,10 @@ use std::time::Duration;
 use tokio::sync::{Semaphore, mpsc};
 use warden_policy::{Config, HookEvent, Policy, PolicyOutcome};
 
-pub use delivery::{DeliveryOutcome, HookSender, SigningKey, Spooled};
+pub use delivery::{Delivery, DeliveryOutcome, HookSender, Spooled};
 pub use events::{Body, Envelope, body, report_event, run_events};
-pub use spool::{Delivery, Spool};
 pub use triggers::{DebounceMode, PathWatch, Reason, Trigger, on_change, on_schedule};
+pub use warden_spool::{SigningKey, Spool};
 
 /// How observing is carried out.
 #[derive(Debug, Clone)]

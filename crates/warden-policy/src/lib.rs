@@ -30,6 +30,7 @@
 //!
 //! Only reading the policy file and running a policy touch the outside world.
 
+mod behaviour;
 mod enforcement;
 mod error;
 mod id;
@@ -40,6 +41,10 @@ pub mod schedule;
 mod selection;
 mod waiver;
 
+pub use behaviour::{
+    BehaviourEnforcement, BehaviourException, BehaviourPolicy, ContainerSubject, EnforceAction,
+    InlineRule, RuleSelection, Scope, Subject,
+};
 pub use enforcement::{EnforcementRule, Exceptions, Level};
 pub use error::PolicyError;
 pub use id::normalize_id;

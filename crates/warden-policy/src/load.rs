@@ -7,6 +7,12 @@ use std::path::{Path, PathBuf};
 use warden_gossfile::Origin;
 use warden_value::{Format, MapEntry, Mark, Node, NodeKind};
 
+use warden_violations::{Mode, Severity};
+
+use crate::behaviour::{
+    BehaviourEnforcement, BehaviourException, BehaviourPolicy, EnforceAction, InlineRule,
+    RuleSelection, Scope,
+};
 use crate::enforcement::{EnforcementRule, Exceptions};
 use crate::error::PolicyError;
 use crate::id::normalize_id;
@@ -64,6 +70,23 @@ const POLICY_KEYS: &[&str] = &[
     "metadata",
     "_runtime",
 ];
+const BEHAVIOUR_POLICY_KEYS: &[&str] = &["id", "type", "enforcement", "metadata", "_behaviour"];
+const BEHAVIOUR_ENFORCEMENT_KEYS: &[&str] = &["environment", "mode", "action"];
+const BEHAVIOUR_KEYS: &[&str] = &[
+    "rules",
+    "mode",
+    "action",
+    "severity",
+    "scope",
+    "exceptions",
+    "enforce_after_days",
+    "added",
+];
+const RULES_KEYS: &[&str] = &["files", "names", "tags", "condition", "output"];
+const SCOPE_KEYS: &[&str] = &["host", "containers", "container_names", "images", "cgroups"];
+const BEHAVIOUR_EXCEPTION_KEYS: &[&str] = &["process", "path", "image", "user", "reason"];
+const MODES: &[&str] = &["audit", "enforce"];
+const SEVERITIES: &[&str] = &["low", "medium", "high", "critical"];
 const ENFORCEMENT_KEYS: &[&str] = &["environment", "fatal", "exceptions", "confidence"];
 /// The confidences INTERCEPT uses (any case); `medium` falls to the table's default row.
 const CONFIDENCE_VALUES: &[&str] = &["high", "medium", "low", "info"];
@@ -88,11 +111,16 @@ impl PolicyFile {
     pub fn load(path: &Path) -> Result<PolicyFile, PolicyError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| PolicyError::in_file(path, format!("could not read policy file: {e}")))?;
+        PolicyFile::parse(path, &text)
+    }
+
+    /// Checks policy-file `text` as if read from `path` (built-in policy files).
+    pub fn parse(path: &Path, text: &str) -> Result<PolicyFile, PolicyError> {
         let format = match path.extension().and_then(|e| e.to_str()) {
             Some("json") => Format::Json,
             _ => Format::Yaml,
         };
-        let root = warden_value::parse(&text, format)
+        let root = warden_value::parse(text, format)
             .map_err(|e| PolicyError::at(path, e.mark, e.message))?;
         let mut loader = Loader {
             file: path,
@@ -165,20 +193,28 @@ impl Loader<'_> {
             }
         };
         let mut policies: Vec<Policy> = Vec::with_capacity(items.len());
+        let mut behaviour: Vec<BehaviourPolicy> = Vec::new();
         let mut seen: HashMap<String, Mark> = HashMap::new();
         for (index, item) in items.iter().enumerate() {
-            let policy = self.policy(item, index + 1)?;
-            if let Some(first) = seen.get(&policy.id) {
+            let entry = self.policy(item, index + 1)?;
+            let (id, original_id, mark) = match &entry {
+                PolicyEntry::Runtime(p) => (&p.id, &p.original_id, p.origin.mark),
+                PolicyEntry::Behaviour(p) => (&p.id, &p.original_id, p.origin.mark),
+            };
+            if let Some(first) = seen.get(id) {
                 return Err(self.error(
-                    policy.origin.mark,
+                    mark,
                     format!(
-                        "duplicate policy id {:?} (normalised {:?}); line {} already defines it",
-                        policy.original_id, policy.id, first.line
+                        "duplicate policy id {original_id:?} (normalised {id:?}); line {} already defines it",
+                        first.line
                     ),
                 ));
             }
-            seen.insert(policy.id.clone(), policy.origin.mark);
-            policies.push(policy);
+            seen.insert(id.clone(), mark);
+            match entry {
+                PolicyEntry::Runtime(p) => policies.push(p),
+                PolicyEntry::Behaviour(p) => behaviour.push(p),
+            }
         }
         Ok(PolicyFile {
             path: self.file.to_owned(),
@@ -186,6 +222,7 @@ impl Loader<'_> {
             namespace,
             config,
             policies,
+            behaviour,
             warnings: std::mem::take(&mut self.warnings),
         })
     }
@@ -377,7 +414,7 @@ impl Loader<'_> {
         Ok(HookAuth { kind, header, env })
     }
 
-    fn policy(&mut self, node: &Node, number: usize) -> Result<Policy, PolicyError> {
+    fn policy(&mut self, node: &Node, number: usize) -> Result<PolicyEntry, PolicyError> {
         let NodeKind::Map(entries) = &node.kind else {
             return Err(self.error(
                 node.mark,
@@ -404,7 +441,14 @@ impl Loader<'_> {
             ));
         }
         let what = format!("policy {original_id:?}");
-        let kind = self.policy_kind(&raw, node, &what)?;
+        let kind = match self.policy_kind(&raw, node, &what)? {
+            LoadedKind::Runtime(kind) => kind,
+            LoadedKind::Behaviour => {
+                return self
+                    .behaviour_policy(node, id, original_id, &what)
+                    .map(PolicyEntry::Behaviour);
+            }
+        };
         let fields = self.fields(node, &what, POLICY_KEYS)?;
         let schedule = self.schedule(&fields, "schedule", &what)?;
         for (key, reason) in [
@@ -451,7 +495,7 @@ impl Loader<'_> {
             ));
         };
         let runtime = self.runtime(runtime_entry, &what)?;
-        Ok(Policy {
+        Ok(PolicyEntry::Runtime(Policy {
             id,
             original_id,
             kind,
@@ -463,7 +507,7 @@ impl Loader<'_> {
                 file: self.file.to_owned(),
                 mark: node.mark,
             },
-        })
+        }))
     }
 
     fn policy_kind(
@@ -471,20 +515,21 @@ impl Loader<'_> {
         raw: &Fields<'_>,
         node: &Node,
         what: &str,
-    ) -> Result<PolicyKind, PolicyError> {
-        let supported = PolicyKind::Runtime.name();
+    ) -> Result<LoadedKind, PolicyError> {
+        let supported = "\"runtime\" or \"behaviour\"";
         let Some(entry) = raw.get("type") else {
             return Err(self.error(
                 node.mark,
-                format!("{what} has no type; the supported type is {supported:?}"),
+                format!("{what} has no type; the supported types are {supported}"),
             ));
         };
         match self.text(entry, what)?.as_deref() {
-            Some("runtime") => Ok(PolicyKind::Runtime),
+            Some("runtime") => Ok(LoadedKind::Runtime(PolicyKind::Runtime)),
+            Some("behaviour" | "behavior") => Ok(LoadedKind::Behaviour),
             other => Err(self.error(
                 entry.value.mark,
                 format!(
-                    "{what} has type {:?}; Warden runs only {supported:?} policies (a gossfile checked against the live machine). INTERCEPT's {INTERCEPT_ONLY_TYPES} types are not implemented by Warden",
+                    "{what} has type {:?}; Warden runs {supported} policies (a gossfile checked against the live machine, or runtime rules the agent evaluates). INTERCEPT's {INTERCEPT_ONLY_TYPES} types are not implemented by Warden",
                     other.unwrap_or_default()
                 ),
             )),
@@ -911,6 +956,306 @@ impl Loader<'_> {
                 entry.value.kind_name()
             ),
         )
+    }
+}
+
+/// One entry of `Policies`, of either type.
+enum PolicyEntry {
+    Runtime(Policy),
+    Behaviour(BehaviourPolicy),
+}
+
+enum LoadedKind {
+    Runtime(PolicyKind),
+    Behaviour,
+}
+
+impl Loader<'_> {
+    fn behaviour_policy(
+        &mut self,
+        node: &Node,
+        id: String,
+        original_id: String,
+        what: &str,
+    ) -> Result<BehaviourPolicy, PolicyError> {
+        let fields = self.fields(node, what, BEHAVIOUR_POLICY_KEYS)?;
+        let mut enforcement = Vec::new();
+        if let Some(entry) = fields.get("enforcement") {
+            for (index, item) in self.list(entry, what)?.iter().enumerate() {
+                let what = format!("{what} enforcement entry {}", index + 1);
+                let f = self.fields(item, &what, BEHAVIOUR_ENFORCEMENT_KEYS)?;
+                enforcement.push(BehaviourEnforcement {
+                    environment: self.required_text(&f, item, "environment", &what)?,
+                    mode: self.choice(&f, "mode", &what, MODES)?.map(mode_named),
+                    action: self.action(&f, &what)?,
+                    mark: item.mark,
+                });
+            }
+        }
+        let mut metadata = match fields.get("metadata") {
+            Some(entry) => self.metadata(&entry.value, &format!("{what} metadata"))?,
+            None => Metadata::default(),
+        };
+        if !metadata.tags.contains(&id) {
+            metadata.tags.push(id.clone());
+        }
+        let Some(spec) = fields.get("_behaviour") else {
+            return Err(self.error(
+                node.mark,
+                format!("{what} has no _behaviour block; a behaviour policy needs _behaviour.rules, the rules it turns on"),
+            ));
+        };
+        let what = format!("{what} _behaviour");
+        let f = self.fields(&spec.value, &what, BEHAVIOUR_KEYS)?;
+        let Some(rules_entry) = f.get("rules") else {
+            return Err(self.error(
+                spec.value.mark,
+                format!("{what} has no rules; name rule files, rule names, tags or a condition"),
+            ));
+        };
+        let rules = self.rule_selection(rules_entry, &what)?;
+        let scope = match f.get("scope") {
+            Some(entry) => self.scope(&entry.value, &format!("{what} scope"))?,
+            None => Scope::default(),
+        };
+        let mut exceptions = Vec::new();
+        if let Some(entry) = f.get("exceptions") {
+            for (index, item) in self.list(entry, &what)?.iter().enumerate() {
+                exceptions.push(
+                    self.behaviour_exception(item, &format!("{what} exception {}", index + 1))?,
+                );
+            }
+        }
+        let enforce_after_days = match self.optional_count(&f, "enforce_after_days", &what)? {
+            Some(days) => Some(u32::try_from(days).map_err(|_| {
+                let mark = f
+                    .get("enforce_after_days")
+                    .map_or(spec.value.mark, |e| e.value.mark);
+                self.error(mark, format!("{what}: enforce_after_days is too large"))
+            })?),
+            None => None,
+        };
+        let added = match f.get("added") {
+            Some(entry) => match self.text(entry, &what)? {
+                Some(text) => Some(parse_date(&text).ok_or_else(|| {
+                    self.error(
+                        entry.value.mark,
+                        format!("{what}: added must be a date written YYYY-MM-DD, found {text:?}"),
+                    )
+                })?),
+                None => None,
+            },
+            None => None,
+        };
+        Ok(BehaviourPolicy {
+            id,
+            original_id,
+            enforcement,
+            metadata,
+            severity: self
+                .choice(&f, "severity", &what, SEVERITIES)?
+                .map_or(Severity::Medium, severity_named),
+            rules,
+            mode: self
+                .choice(&f, "mode", &what, MODES)?
+                .map_or(Mode::Audit, mode_named),
+            action: self.action(&f, &what)?,
+            scope,
+            exceptions,
+            enforce_after_days,
+            added,
+            origin: Origin {
+                file: self.file.to_owned(),
+                mark: node.mark,
+            },
+        })
+    }
+
+    fn rule_selection(&self, entry: &MapEntry, policy: &str) -> Result<RuleSelection, PolicyError> {
+        let what = format!("{policy} rules");
+        let f = self.fields(&entry.value, &what, RULES_KEYS)?;
+        let files = self
+            .optional_texts(&f, "files", &what)?
+            .iter()
+            .map(|raw| self.resolve(raw))
+            .collect();
+        let names = self.optional_texts(&f, "names", &what)?;
+        let tags = self.optional_texts(&f, "tags", &what)?;
+        let condition = f.get("condition");
+        let inline = match condition {
+            Some(condition_entry) => {
+                let condition = self.required_text(&f, &entry.value, "condition", &what)?;
+                let output = self.required_text(&f, &entry.value, "output", &what).map_err(|_| {
+                    self.error(
+                        condition_entry.key_mark,
+                        format!("{what}: a condition needs an output, the alert text (Falco's output template)"),
+                    )
+                })?;
+                Some(InlineRule {
+                    condition,
+                    output,
+                    mark: condition_entry.value.mark,
+                })
+            }
+            None => {
+                if let Some(output) = f.get("output") {
+                    return Err(self.error(
+                        output.key_mark,
+                        format!("{what}: output belongs to a condition, and there is none"),
+                    ));
+                }
+                None
+            }
+        };
+        let selection = RuleSelection {
+            files,
+            names,
+            tags,
+            inline,
+        };
+        if selection == RuleSelection::default() {
+            return Err(self.error(
+                entry.value.mark,
+                format!("{what} selects nothing; give files, names, tags or a condition"),
+            ));
+        }
+        Ok(selection)
+    }
+
+    fn scope(&self, node: &Node, what: &str) -> Result<Scope, PolicyError> {
+        let f = self.fields(node, what, SCOPE_KEYS)?;
+        let defaults = Scope::default();
+        Ok(Scope {
+            host: self
+                .optional_bool(&f, "host", what)?
+                .unwrap_or(defaults.host),
+            containers: self
+                .optional_bool(&f, "containers", what)?
+                .unwrap_or(defaults.containers),
+            container_names: self.patterns(&f, "container_names", what)?,
+            images: self.patterns(&f, "images", what)?,
+            cgroups: self.patterns(&f, "cgroups", what)?,
+        })
+    }
+
+    fn behaviour_exception(
+        &self,
+        node: &Node,
+        what: &str,
+    ) -> Result<BehaviourException, PolicyError> {
+        let f = self.fields(node, what, BEHAVIOUR_EXCEPTION_KEYS)?;
+        let reason = self.required_text(&f, node, "reason", what)?;
+        let exception = BehaviourException {
+            process: self.pattern(&f, "process", what)?,
+            path: self.pattern(&f, "path", what)?,
+            image: self.pattern(&f, "image", what)?,
+            user: self.optional_text(&f, "user", what)?,
+            reason,
+            mark: node.mark,
+        };
+        if exception.process.is_none()
+            && exception.path.is_none()
+            && exception.image.is_none()
+            && exception.user.is_none()
+        {
+            return Err(self.error(
+                node.mark,
+                format!("{what} matches everything; give process, path, image or user"),
+            ));
+        }
+        Ok(exception)
+    }
+
+    fn patterns(
+        &self,
+        f: &Fields<'_>,
+        key: &str,
+        what: &str,
+    ) -> Result<Vec<glob::Pattern>, PolicyError> {
+        self.optional_texts_marked(f, key, what)?
+            .into_iter()
+            .map(|(text, mark)| self.glob(&text, mark, key, what))
+            .collect()
+    }
+
+    fn pattern(
+        &self,
+        f: &Fields<'_>,
+        key: &str,
+        what: &str,
+    ) -> Result<Option<glob::Pattern>, PolicyError> {
+        match f.get(key) {
+            None => Ok(None),
+            Some(entry) => match self.text(entry, what)? {
+                Some(text) => self.glob(&text, entry.value.mark, key, what).map(Some),
+                None => Ok(None),
+            },
+        }
+    }
+
+    fn glob(
+        &self,
+        text: &str,
+        mark: Mark,
+        key: &str,
+        what: &str,
+    ) -> Result<glob::Pattern, PolicyError> {
+        glob::Pattern::new(text).map_err(|e| {
+            self.error(
+                mark,
+                format!("{what}: {key} {text:?} is not a valid glob pattern ({e})"),
+            )
+        })
+    }
+
+    fn action(&self, f: &Fields<'_>, what: &str) -> Result<Option<EnforceAction>, PolicyError> {
+        let names: Vec<&str> = EnforceAction::ALL.iter().map(|a| a.name()).collect();
+        Ok(self
+            .choice(f, "action", what, &names)?
+            .and_then(EnforceAction::from_name))
+    }
+
+    /// A string that must be one of `valid` (any case), returned lower-cased.
+    fn choice<'v>(
+        &self,
+        f: &Fields<'_>,
+        key: &str,
+        what: &str,
+        valid: &[&'v str],
+    ) -> Result<Option<&'v str>, PolicyError> {
+        let Some(entry) = f.get(key) else {
+            return Ok(None);
+        };
+        let Some(text) = self.text(entry, what)? else {
+            return Ok(None);
+        };
+        match valid.iter().find(|v| v.eq_ignore_ascii_case(text.trim())) {
+            Some(found) => Ok(Some(found)),
+            None => Err(self.error(
+                entry.value.mark,
+                format!(
+                    "{what}: {key} must be one of {}, found {text:?}",
+                    valid.join(", ")
+                ),
+            )),
+        }
+    }
+}
+
+fn mode_named(name: &str) -> Mode {
+    if name == "enforce" {
+        Mode::Enforce
+    } else {
+        Mode::Audit
+    }
+}
+
+fn severity_named(name: &str) -> Severity {
+    match name {
+        "low" => Severity::Low,
+        "high" => Severity::High,
+        "critical" => Severity::Critical,
+        _ => Severity::Medium,
     }
 }
 

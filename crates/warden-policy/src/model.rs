@@ -7,6 +7,7 @@ use std::time::Duration;
 use warden_gossfile::Origin;
 use warden_value::Mark;
 
+use crate::behaviour::BehaviourPolicy;
 use crate::enforcement::EnforcementRule;
 
 /// A loaded policy file: every key known, every value of the right type, every
@@ -20,8 +21,11 @@ pub struct PolicyFile {
     /// `Namespace`: free text, as in INTERCEPT.
     pub namespace: Option<String>,
     pub config: Config,
-    /// In file order; ids are unique after normalisation.
+    /// The runtime policies, in file order; ids are unique after normalisation across
+    /// both kinds.
     pub policies: Vec<Policy>,
+    /// The behaviour policies, in file order.
+    pub behaviour: Vec<BehaviourPolicy>,
     /// Keys that load but have no effect on runtime policies, and watched paths that do
     /// not exist yet; the caller prints them.
     pub warnings: Vec<String>,

@@ -529,7 +529,7 @@ fn policy_types_warden_does_not_run_are_named() {
     );
     assert!(
         err.contains(
-            "policy \"SCAN-001\" has type \"scan\"; Warden runs only \"runtime\" policies"
+            "policy \"SCAN-001\" has type \"scan\"; Warden runs \"runtime\" or \"behaviour\" policies"
         ),
         "{err}"
     );
@@ -540,7 +540,7 @@ fn policy_types_warden_does_not_run_are_named() {
         5,
     );
     assert!(
-        err.contains("has no type; the supported type is \"runtime\""),
+        err.contains("has no type; the supported types are \"runtime\" or \"behaviour\""),
         "{err}"
     );
     let err = load_error("Policies:\n  - type: runtime\n", 2, 5);
@@ -1037,4 +1037,205 @@ fn confidence_typos_are_errors_not_a_lower_level() {
         "{MINIMAL}    enforcement:\n      - environment: all\n        confidence: HIGH\n"
     ));
     assert!(loaded.is_ok());
+}
+
+const BEHAVIOUR_POLICY: &str = r#"Policies:
+  - id: RUNTIM-001
+    type: runtime
+    _runtime: {config: checks.yaml}
+  - id: "behav 001"
+    type: behaviour
+    enforcement:
+      - environment: production
+        mode: enforce
+        action: kill-container
+      - environment: all
+        mode: AUDIT
+    metadata:
+      name: Package managers in containers
+      tags: [drift]
+    _behaviour:
+      rules:
+        files: [rules/extra.yaml]
+        names: [Launch Package Management Process in Container]
+        tags: [mitre_persistence]
+        condition: spawned_process and proc.name in (apt, dpkg)
+        output: package manager %proc.name in %container.id
+      mode: audit
+      action: deny
+      severity: High
+      scope:
+        host: false
+        container_names: ["web-*"]
+        images: ["docker.io/library/nginx:*"]
+        cgroups: ["/kubepods/*"]
+      exceptions:
+        - process: /usr/bin/apt-get
+          image: "*/builder:*"
+          reason: image build stage
+      enforce_after_days: 14
+      added: 2026-11-01
+  - id: BEHAV-002
+    type: behavior
+    _behaviour:
+      rules: {names: [Terminal shell in container]}
+"#;
+
+#[test]
+fn behaviour_policies_load_beside_runtime_ones() {
+    use warden_policy::{EnforceAction, Scope};
+    use warden_violations::{Mode, Severity};
+
+    let (dir, loaded) = load_text(BEHAVIOUR_POLICY);
+    let file = loaded.unwrap();
+    assert_eq!(
+        file.policies.len(),
+        1,
+        "runtime policies stay where they were"
+    );
+    assert_eq!(file.behaviour.len(), 2);
+    let policy = &file.behaviour[0];
+    assert_eq!(policy.id, "BEHAV-001");
+    assert_eq!(policy.display_name(), "Package managers in containers");
+    assert_eq!(policy.metadata.tags, ["drift", "BEHAV-001"]);
+    assert_eq!(policy.severity, Severity::High);
+    assert_eq!(policy.mode, Mode::Audit);
+    assert_eq!(policy.action, Some(EnforceAction::Deny));
+    assert_eq!(policy.enforcement.len(), 2);
+    assert_eq!(policy.enforcement[0].mode, Some(Mode::Enforce));
+    assert_eq!(
+        policy.enforcement[0].action,
+        Some(EnforceAction::KillContainer)
+    );
+    assert_eq!(policy.enforcement[1].mode, Some(Mode::Audit));
+    assert_eq!(policy.rules.files, [dir.path().join("rules/extra.yaml")]);
+    assert_eq!(
+        policy.rules.names,
+        ["Launch Package Management Process in Container"]
+    );
+    assert_eq!(policy.rules.tags, ["mitre_persistence"]);
+    let inline = policy.rules.inline.as_ref().unwrap();
+    assert_eq!(
+        inline.condition,
+        "spawned_process and proc.name in (apt, dpkg)"
+    );
+    assert_eq!((inline.mark.line, inline.mark.column), (21, 20));
+    assert!(!policy.scope.host && policy.scope.containers);
+    assert_eq!(policy.scope.images[0].as_str(), "docker.io/library/nginx:*");
+    assert_eq!(policy.exceptions[0].reason, "image build stage");
+    assert_eq!(policy.enforce_after_days, Some(14));
+    assert_eq!(
+        policy.added.map(|d| d.to_string()).as_deref(),
+        Some("2026-11-01")
+    );
+
+    let defaults = &file.behaviour[1];
+    assert_eq!(defaults.severity, Severity::Medium);
+    assert_eq!(defaults.mode, Mode::Audit);
+    assert_eq!(defaults.action, None);
+    assert_eq!(defaults.scope, Scope::default());
+    assert!(defaults.applies_to("anywhere"));
+}
+
+#[test]
+fn behaviour_policy_mistakes_are_reported_where_they_are() {
+    let head = "Policies:\n  - id: B-1\n    type: behaviour\n";
+    let cases: &[(&str, usize, usize, &str)] = &[
+        ("", 2, 5, "has no _behaviour block"),
+        ("    _behaviour: {mode: audit}\n", 4, 17, "has no rules"),
+        (
+            "    _behaviour:\n      rules: {}\n",
+            5,
+            14,
+            "selects nothing",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      mode: block\n",
+            6,
+            13,
+            "mode must be one of audit, enforce, found \"block\"",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      action: stop\n",
+            6,
+            15,
+            "action must be one of deny, kill, kill-container",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      severity: urgent\n",
+            6,
+            17,
+            "severity must be one of low, medium, high, critical",
+        ),
+        (
+            "    _behaviour:\n      rules: {condition: proc.name = sh}\n",
+            5,
+            15,
+            "a condition needs an output",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x], output: hi}\n",
+            5,
+            27,
+            "output belongs to a condition",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      scope: {images: [\"[\"]}\n",
+            6,
+            24,
+            "is not a valid glob pattern",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      exceptions:\n        - reason: because\n",
+            7,
+            11,
+            "matches everything",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      exceptions:\n        - process: /bin/sh\n",
+            7,
+            11,
+            "has no reason",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      added: yesterday\n",
+            6,
+            14,
+            "added must be a date",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      enforce_after_days: -1\n",
+            6,
+            27,
+            "a whole number",
+        ),
+        (
+            "    _behaviour:\n      rules: {names: [x]}\n      fatal: true\n",
+            6,
+            7,
+            "unknown key \"fatal\"",
+        ),
+        (
+            "    schedule: \"* * * * * *\"\n    _behaviour: {rules: {names: [x]}}\n",
+            4,
+            5,
+            "unknown key \"schedule\"",
+        ),
+        (
+            "    enforcement:\n      - {environment: prod, fatal: \"true\"}\n    _behaviour: {rules: {names: [x]}}\n",
+            5,
+            29,
+            "unknown key \"fatal\"",
+        ),
+    ];
+    for (tail, line, column, expected) in cases {
+        let err = load_error(&format!("{head}{tail}"), *line, *column);
+        assert!(err.contains(expected), "{tail:?}: {err}");
+    }
+    let err = load_error(
+        "Policies:\n  - id: same\n    type: runtime\n    _runtime: {config: checks.yaml}\n  - id: SAME\n    type: behaviour\n    _behaviour: {rules: {names: [x]}}\n",
+        5,
+        5,
+    );
+    assert!(err.contains("duplicate policy id"), "{err}");
 }

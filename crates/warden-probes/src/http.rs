@@ -523,10 +523,11 @@ pub(crate) fn load_native_roots() -> RootCertStore {
     roots
 }
 
-/// `allow-insecure`: any certificate for any name is accepted, but the
-/// handshake signatures are still checked, as with Go's `InsecureSkipVerify`.
+/// `allow-insecure` (and the sinks' `insecure: true`): any certificate for any name is
+/// accepted, but the handshake signatures are still checked, as with Go's
+/// `InsecureSkipVerify`.
 #[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
+pub struct AcceptAnyCertificate(pub Arc<CryptoProvider>);
 
 impl ServerCertVerifier for AcceptAnyCertificate {
     fn verify_server_cert(

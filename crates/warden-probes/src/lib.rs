@@ -44,7 +44,9 @@ pub use error::ProbeError;
 pub use file::{FileContents, FileProbe};
 pub use gofmt::GoDuration;
 pub use helper::{HelperFuture, HelperOutput, HelperRunner, ProcessHelperRunner};
-pub use http::{DEFAULT_USER_AGENT, HttpBody, HttpBodyReader, HttpProbe, HttpRequest};
+pub use http::{
+    AcceptAnyCertificate, DEFAULT_USER_AGENT, HttpBody, HttpBodyReader, HttpProbe, HttpRequest,
+};
 pub use interface::InterfaceProbe;
 pub use kernel_param::KernelParamProbe;
 pub use mount::MountProbe;

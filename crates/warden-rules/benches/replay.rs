@@ -1,9 +1,16 @@
 //! Replays a million events of an everyday mix (opens, connects, sends, execs, forks,
 //! exits, dups, sockets, file changes, ptrace) through Falco's three upstream rule files
-//! and reports events per second on one core and allocations per event; then divan
-//! times evaluation of the 4,096-event pool in both matching modes.
+//! on one thread, after one warm-up pass over the 4,096 distinct events, and prints a
+//! table: wall and CPU seconds, events per second (wall, and per CPU-second of this
+//! thread, which stays honest on a busy machine), allocations per event. Then divan
+//! times evaluating the pool in both matching modes, and loading the three files.
+//!
+//! Falco itself cannot be built or fetched here, so there is no side-by-side column;
+//! the target is the issue's: at least 1,000,000 events/s on one core.
 //!
 //! `cargo bench -p warden-rules`
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/common/mix.rs"]
 mod mix;
@@ -78,26 +85,52 @@ static RULES: LazyLock<RuleSet> = LazyLock::new(|| {
 
 static EVENTS: LazyLock<Vec<Event>> = LazyLock::new(|| mix::events(POOL));
 
+/// This thread's time on a CPU so far, in nanoseconds (the first field of
+/// `/proc/thread-self/schedstat`): on a busy machine, wall time also counts the time
+/// other processes had the core.
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 fn replay(mode: MatchMode) {
     let (rules, events) = (&*RULES, &*EVENTS);
+    // One pass to build the lazy DFA states of the patterns the mix reaches.
+    for event in events.iter() {
+        rules.evaluate(event, mode, |_| {});
+    }
     let mut matches = 0usize;
     let allocations = ALLOCATIONS.load(Ordering::Relaxed);
+    let cpu = thread_cpu_ns();
     let start = Instant::now();
     for i in 0..REPLAYED {
         rules.evaluate(black_box(&events[i % POOL]), mode, |_| matches += 1);
     }
-    let seconds = start.elapsed().as_secs_f64();
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = (thread_cpu_ns() - cpu) as f64 / 1e9;
     let allocated = ALLOCATIONS.load(Ordering::Relaxed) - allocations;
     println!(
-        "replay {mode:?}: {REPLAYED} events through {} rules ({} enabled) in {seconds:.3}s = {:.0} events/s on one core, {:.4} allocations/event, {matches} alerts",
-        rules.rules().len(),
-        rules.rules().iter().filter(|r| r.enabled).count(),
-        REPLAYED as f64 / seconds,
+        "{:<6} {REPLAYED:>9} {wall:>8.3} {cpu:>8.3} {:>12.0} {:>14.0} {:>12.4} {matches:>7}",
+        format!("{mode:?}"),
+        REPLAYED as f64 / wall,
+        REPLAYED as f64 / cpu,
         allocated as f64 / REPLAYED as f64,
     );
 }
 
 fn main() {
+    let rules = &*RULES;
+    println!(
+        "Replaying {REPLAYED} events ({POOL} distinct, an everyday mix) through Falco's three upstream files: {} rules, {} enabled; one thread.",
+        rules.rules().len(),
+        rules.rules().iter().filter(|r| r.enabled).count(),
+    );
+    println!(
+        "{:<6} {:>9} {:>8} {:>8} {:>12} {:>14} {:>12} {:>7}",
+        "mode", "events", "wall s", "cpu s", "events/s", "events/cpu-s", "allocs/event", "alerts"
+    );
     replay(MatchMode::First);
     replay(MatchMode::All);
     divan::main();

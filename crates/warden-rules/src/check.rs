@@ -2,13 +2,14 @@
 //! a check that does not match allocates nothing.
 
 use std::cmp::Ordering;
+use std::collections::HashMap;
 use std::net::IpAddr;
 
 use warden_events::{Event, Syscall};
 
 use crate::fields::{self, Field, Host, Value};
 use crate::parser::Modifier;
-use crate::text::{self, Base64, Basename, CaseMapped, Needle, Pattern, Source, StrSet};
+use crate::text::{self, Base64, Basename, CaseMapped, Needle, Pattern, Source, StrSet, Text};
 
 /// A set of event types, one bit per [`Syscall::ALL`] entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -64,16 +65,130 @@ pub(crate) enum Expr {
     /// `evt.type = X` / `in (...)`, compiled to a bit test.
     EvtType(SyscallSet),
     Check(Box<Check>),
+    /// Entry `n` of the event type's table of distinct checks ([`Scope`]): evaluated at
+    /// most once per event, whichever rules use it.
+    Shared(u16),
 }
 
 impl Expr {
-    pub(crate) fn eval(&self, ev: &Event, host: Host<'_>) -> bool {
+    pub(crate) fn eval(&self, ev: &Event, host: Host<'_>, scope: &mut Scope<'_>) -> bool {
         match self {
-            Expr::And(children) => children.iter().all(|c| c.eval(ev, host)),
-            Expr::Or(children) => children.iter().any(|c| c.eval(ev, host)),
-            Expr::Not(child) => !child.eval(ev, host),
+            Expr::And(children) => children.iter().all(|c| c.eval(ev, host, scope)),
+            Expr::Or(children) => children.iter().any(|c| c.eval(ev, host, scope)),
+            Expr::Not(child) => !child.eval(ev, host, scope),
             Expr::EvtType(set) => set.contains(ev.syscall),
             Expr::Check(check) => check.eval(ev, host),
+            Expr::Shared(n) => scope.eval(*n, ev, host),
+        }
+    }
+
+    /// Rewrites a shared expression so that more of it is a flat list of checks: what
+    /// every branch of an `or` requires moves out of it (`(a and b) or (a and c)` becomes
+    /// `a and (b or c)`), nested `and`s flatten, double negations cancel, and the parts
+    /// of each `and` go in [`rejection_order`]. Each rewrite keeps the result for every
+    /// event. (`not (a or b)` stays as it is: as `not a and not b` its rarely-true
+    /// exception checks would run before the checks that reject most events.)
+    pub(crate) fn factor(self) -> Expr {
+        match self {
+            Expr::And(children) => {
+                let mut flat = Vec::with_capacity(children.len());
+                for child in children.into_vec() {
+                    match child.factor() {
+                        Expr::And(inner) => flat.extend(inner.into_vec()),
+                        other => flat.push(other),
+                    }
+                }
+                flat.sort_by_key(rejection_order);
+                and_of(flat)
+            }
+            Expr::Not(child) => negate(child.factor()),
+            Expr::Or(children) => {
+                let branches: Vec<Vec<Expr>> = children
+                    .into_vec()
+                    .into_iter()
+                    .map(|c| match c.factor() {
+                        Expr::And(inner) => inner.into_vec(),
+                        other => vec![other],
+                    })
+                    .collect();
+                let common: Vec<(u16, bool)> = branches
+                    .first()
+                    .map(|first| {
+                        first
+                            .iter()
+                            .filter_map(literal)
+                            .filter(|l| {
+                                branches
+                                    .iter()
+                                    .all(|b| b.iter().any(|e| literal(e) == Some(*l)))
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let mut rest = Vec::with_capacity(branches.len());
+                for branch in branches {
+                    let remaining: Vec<Expr> = branch
+                        .into_iter()
+                        .filter(|e| literal(e).is_none_or(|l| !common.contains(&l)))
+                        .collect();
+                    if remaining.is_empty() {
+                        // This branch is just the common part: the `or` holds whenever it does.
+                        return and_of(common.iter().map(|&l| from_literal(l)).collect());
+                    }
+                    rest.push(and_of(remaining));
+                }
+                let alternatives = if rest.len() == 1 {
+                    rest.remove(0)
+                } else {
+                    Expr::Or(rest.into())
+                };
+                if common.is_empty() {
+                    return alternatives;
+                }
+                let mut all: Vec<Expr> = common.iter().map(|&l| from_literal(l)).collect();
+                match alternatives {
+                    Expr::And(inner) => all.extend(inner.into_vec()),
+                    other => all.push(other),
+                }
+                and_of(all)
+            }
+            other => other,
+        }
+    }
+
+    /// Moves the checks into `table`, one entry per distinct check (by key), leaving
+    /// [`Expr::Shared`] references; checks past [`MEMO_SLOTS`] stay where they are.
+    pub(crate) fn share(self, table: &mut Vec<Check>, index: &mut HashMap<Box<str>, u16>) -> Expr {
+        match self {
+            Expr::And(children) => Expr::And(
+                children
+                    .into_vec()
+                    .into_iter()
+                    .map(|c| c.share(table, index))
+                    .collect(),
+            ),
+            Expr::Or(children) => Expr::Or(
+                children
+                    .into_vec()
+                    .into_iter()
+                    .map(|c| c.share(table, index))
+                    .collect(),
+            ),
+            Expr::Not(child) => Expr::Not(Box::new(child.share(table, index))),
+            Expr::Check(check) => {
+                if let Some(&n) = index.get(&check.key) {
+                    return Expr::Shared(n);
+                }
+                match u16::try_from(table.len()) {
+                    Ok(n) if table.len() < MEMO_SLOTS => {
+                        index.insert(check.key.clone(), n);
+                        table.push(*check);
+                        Expr::Shared(n)
+                    }
+                    _ => Expr::Check(check),
+                }
+            }
+            other @ (Expr::EvtType(_) | Expr::Shared(_)) => other,
         }
     }
 
@@ -93,8 +208,55 @@ impl Expr {
             Expr::Not(child) => child.event_types(!negated),
             Expr::EvtType(set) if negated => set.complement(),
             Expr::EvtType(set) => *set,
-            Expr::Check(_) => SyscallSet::all(),
+            Expr::Check(_) | Expr::Shared(_) => SyscallSet::all(),
         }
+    }
+}
+
+/// Where a part of an `and` goes: parts that must hold first (most events fail them),
+/// negated parts last (mostly exceptions, which rarely hold); single checks before
+/// subexpressions. A stable sort keeps the cheapest-first order within each group.
+pub(crate) fn rejection_order(e: &Expr) -> u8 {
+    match e {
+        Expr::Not(inner) if matches!(**inner, Expr::Shared(_) | Expr::Check(_)) => 2,
+        Expr::Not(_) => 3,
+        Expr::Shared(_) | Expr::Check(_) | Expr::EvtType(_) => 0,
+        Expr::And(_) | Expr::Or(_) => 1,
+    }
+}
+
+/// A shared check and the result it must have, when `e` is one (or its negation).
+pub(crate) fn literal(e: &Expr) -> Option<(u16, bool)> {
+    match e {
+        Expr::Shared(n) => Some((*n, true)),
+        Expr::Not(inner) => match **inner {
+            Expr::Shared(n) => Some((n, false)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+fn from_literal((n, want): (u16, bool)) -> Expr {
+    if want {
+        Expr::Shared(n)
+    } else {
+        Expr::Not(Box::new(Expr::Shared(n)))
+    }
+}
+
+fn negate(e: Expr) -> Expr {
+    match e {
+        Expr::Not(inner) => *inner,
+        other => Expr::Not(Box::new(other)),
+    }
+}
+
+fn and_of(mut children: Vec<Expr>) -> Expr {
+    if children.len() == 1 {
+        children.remove(0)
+    } else {
+        Expr::And(children.into())
     }
 }
 
@@ -112,7 +274,7 @@ impl Expr {
     pub(crate) fn specialize(&self, syscall: Syscall) -> Folded {
         match self {
             Expr::EvtType(set) => Folded::Const(set.contains(syscall)),
-            Expr::Check(_) => Folded::Expr(self.clone()),
+            Expr::Check(_) | Expr::Shared(_) => Folded::Expr(self.clone()),
             Expr::Not(child) => match child.specialize(syscall) {
                 Folded::Const(b) => Folded::Const(!b),
                 Folded::Expr(Expr::Not(inner)) => Folded::Expr(*inner),
@@ -154,6 +316,8 @@ impl Expr {
             Expr::Not(child) => child.cost(),
             Expr::And(children) | Expr::Or(children) => children.iter().map(Expr::cost).sum(),
             Expr::Check(check) => check.cost(),
+            // Only specialised expressions are shared, and they are sorted already.
+            Expr::Shared(_) => 1,
         }
     }
 }
@@ -324,6 +488,9 @@ pub(crate) enum StrOp {
 
 impl StrOp {
     fn holds(&self, s: &dyn Source) -> bool {
+        if let Some(bytes) = s.contiguous() {
+            return self.holds_bytes(bytes);
+        }
         match self {
             StrOp::Eq(b) => text::eq(s, b),
             StrOp::Contains(n) => n.found_in(s),
@@ -335,6 +502,30 @@ impl StrOp {
             StrOp::Order(op, b) => op.holds(text::compare(s, b)),
         }
     }
+
+    /// [`StrOp::holds`] for a value in one piece, the common case.
+    fn holds_bytes(&self, s: &[u8]) -> bool {
+        match self {
+            StrOp::Eq(b) => s == &**b,
+            StrOp::Contains(n) => n.found_in_bytes(s),
+            StrOp::StartsWith(b) => s.starts_with(b),
+            StrOp::EndsWith(b) => s.ends_with(b),
+            StrOp::Glob(p) | StrOp::Regex(p) => p.matches(&text::Bytes(s)),
+            StrOp::In(set) => set.contains_bytes(s),
+            StrOp::Pmatch(prefixes) => prefixes.iter().any(|p| path_prefix_bytes(s, p)),
+            StrOp::Order(op, b) => op.holds(s.cmp(b)),
+        }
+    }
+}
+
+/// [`path_prefix`] for a value in one piece.
+fn path_prefix_bytes(s: &[u8], prefix: &[u8]) -> bool {
+    let prefix = match prefix {
+        [rest @ .., b'/'] if !rest.is_empty() => rest,
+        p => p,
+    };
+    s.starts_with(prefix)
+        && (prefix == b"/" || s.len() == prefix.len() || s.get(prefix.len()) == Some(&b'/'))
 }
 
 /// `pmatch`: the value is the path or lies below it.
@@ -458,24 +649,14 @@ fn compare_operands(op: FieldOp, left: &Resolved<'_>, right: &Resolved<'_>) -> b
             FieldOp::Num(NumOp::Ne) => a != b,
             _ => false,
         },
-        (Resolved::Text(a), Resolved::Text(b)) => {
-            // The right side is a pattern here, so it needs to be one slice; only
-            // multi-chunk values (command lines) are copied.
-            let owned;
-            let pattern: &[u8] = match b.contiguous() {
-                Some(bytes) => bytes,
-                None => {
-                    owned = text::to_string(*b);
-                    owned.as_bytes()
-                }
-            };
-            match op {
-                FieldOp::Num(n) => n.holds(text::compare(*a, pattern)),
-                FieldOp::Contains { fold } => Needle::new(pattern, fold).found_in(*a),
-                FieldOp::StartsWith => text::starts_with(*a, pattern),
-                FieldOp::EndsWith => text::ends_with(*a, pattern),
+        (Resolved::Text(a), Resolved::Text(b)) => text::with_contiguous(*b, |pattern| match op {
+            FieldOp::Num(n) => n.holds(text::compare(*a, pattern)),
+            FieldOp::Contains { fold } => {
+                text::with_contiguous(*a, |hay| text::find(hay, pattern, fold))
             }
-        }
+            FieldOp::StartsWith => text::starts_with(*a, pattern),
+            FieldOp::EndsWith => text::ends_with(*a, pattern),
+        }),
         _ => false,
     }
 }
@@ -485,6 +666,43 @@ fn compare_operands(op: FieldOp, left: &Resolved<'_>, right: &Resolved<'_>) -> b
 pub(crate) struct Check {
     pub(crate) lhs: Operand,
     pub(crate) test: Test,
+    /// The check as written (without positions): equal keys, equal results.
+    pub(crate) key: Box<str>,
+}
+
+/// How many distinct checks one event type's table holds (and remembers results of).
+pub(crate) const MEMO_SLOTS: usize = 1024;
+
+/// One event's evaluation: the event type's distinct checks and the results found so
+/// far. Falco's rules repeat the same macros, so about half the checks an event meets
+/// are repeats; each is evaluated once.
+pub(crate) struct Scope<'a> {
+    checks: &'a [Check],
+    known: [u64; MEMO_SLOTS / 64],
+    value: [u64; MEMO_SLOTS / 64],
+}
+
+impl<'a> Scope<'a> {
+    pub(crate) fn new(checks: &'a [Check]) -> Scope<'a> {
+        Scope {
+            checks,
+            known: [0; MEMO_SLOTS / 64],
+            value: [0; MEMO_SLOTS / 64],
+        }
+    }
+
+    pub(crate) fn eval(&mut self, n: u16, ev: &Event, host: Host<'_>) -> bool {
+        let (word, bit) = (usize::from(n) / 64, 1u64 << (n % 64));
+        if self.known[word] & bit != 0 {
+            return self.value[word] & bit != 0;
+        }
+        let result = self.checks[usize::from(n)].eval(ev, host);
+        self.known[word] |= bit;
+        if result {
+            self.value[word] |= bit;
+        }
+        result
+    }
 }
 
 impl Check {
@@ -512,8 +730,25 @@ impl Check {
     }
 
     fn eval(&self, ev: &Event, host: Host<'_>) -> bool {
-        self.lhs
-            .any(ev, host, &mut |r| self.test.holds(&r, ev, host))
+        match &self.lhs {
+            // Most checks: one value of one field, tested without indirect calls.
+            Operand::Field(field) if !fields::is_multi_valued(field) => {
+                match fields::extract(field, ev, host) {
+                    Value::Missing => false,
+                    Value::Text(Text::Str(s)) if let Test::Str { op, negate } = &self.test => {
+                        op.holds_bytes(s.as_bytes()) != *negate
+                    }
+                    Value::Text(t) => self.test.holds(&Resolved::Text(&t), ev, host),
+                    Value::Ip(ip) => self.test.holds(&Resolved::Ip(ip), ev, host),
+                    other => other
+                        .number()
+                        .is_some_and(|n| self.test.holds(&Resolved::Num(n), ev, host)),
+                }
+            }
+            _ => self
+                .lhs
+                .any(ev, host, &mut |r| self.test.holds(&r, ev, host)),
+        }
     }
 }
 
@@ -572,5 +807,72 @@ mod tests {
         assert!(path_prefix(&Text::Str("/etc"), b"/etc/"));
         assert!(!path_prefix(&Text::Str("/etcfoo"), b"/etc"));
         assert!(path_prefix(&Text::Str("/x"), b"/"));
+        for value in ["/etc", "/etc/", "/etc/passwd", "/etcx", "/", "", "etc"] {
+            for prefix in ["/etc", "/etc/", "/", "/et", ""] {
+                assert_eq!(
+                    path_prefix(&Text::Str(value), prefix.as_bytes()),
+                    path_prefix_bytes(value.as_bytes(), prefix.as_bytes()),
+                    "{value} {prefix}"
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod factor_tests {
+    use super::*;
+
+    /// The truth of an expression of shared checks, given each check's result.
+    fn truth(e: &Expr, results: u32) -> bool {
+        match e {
+            Expr::And(c) => c.iter().all(|e| truth(e, results)),
+            Expr::Or(c) => c.iter().any(|e| truth(e, results)),
+            Expr::Not(e) => !truth(e, results),
+            Expr::Shared(n) => results & (1 << n) != 0,
+            Expr::EvtType(_) | Expr::Check(_) => unreachable!("not generated"),
+        }
+    }
+
+    /// A random expression over checks 0..4, from a small deterministic generator.
+    fn random(seed: &mut u64, depth: u32) -> Expr {
+        *seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let pick = (*seed >> 33) as u32;
+        if depth == 0 || pick.is_multiple_of(5) {
+            return Expr::Shared((pick / 5 % 4) as u16);
+        }
+        let children = (0..1 + pick / 7 % 3)
+            .map(|_| random(seed, depth - 1))
+            .collect();
+        match pick / 21 % 3 {
+            0 => Expr::And(children),
+            1 => Expr::Or(children),
+            _ => Expr::Not(Box::new(random(seed, depth - 1))),
+        }
+    }
+
+    #[test]
+    fn factoring_never_changes_a_result() {
+        let mut seed = 7;
+        for _ in 0..3000 {
+            let e = random(&mut seed, 5);
+            let factored = e.clone().factor();
+            for results in 0..16 {
+                assert_eq!(
+                    truth(&e, results),
+                    truth(&factored, results),
+                    "{e:?} became {factored:?}"
+                );
+            }
+        }
+        // What every branch of an `or` requires moves out of it.
+        let a = || Expr::Shared(0);
+        let e = Expr::Or(Box::new([
+            Expr::And(Box::new([a(), Expr::Shared(1)])),
+            Expr::And(Box::new([Expr::Shared(2), a()])),
+        ]));
+        assert!(matches!(e.factor(), Expr::And(parts) if matches!(parts[0], Expr::Shared(0))));
     }
 }

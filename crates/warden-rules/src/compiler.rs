@@ -29,6 +29,9 @@ pub struct Rule {
     /// Sorted, as Falco stores them.
     pub tags: Vec<String>,
     pub enabled: bool,
+    /// The name of the rule file that defined the rule (its first definition, when later
+    /// files append to or override it).
+    pub file: String,
     pub(crate) condition: Expr,
     pub(crate) output: Template,
     pub(crate) event_types: SyscallSet,
@@ -79,54 +82,102 @@ fn quote_item(item: &str) -> String {
     }
 }
 
+/// How long a condition may grow as lists are substituted into it. Lists whose items
+/// name later lists are substituted again, so each such level can double the text.
+const MAX_CONDITION_LEN: usize = 1 << 22;
+
 /// Falco's `resolve_list`: textual substitution of a list name delimited by blanks,
-/// parentheses, commas or `=`.
+/// parentheses, commas or `=`, with Falco's handling of blanks, of the comma next to an
+/// empty list, and of where the search resumes. Done in one pass (Falco rebuilds the
+/// string per occurrence); stops copying once the text passes [`MAX_CONDITION_LEN`].
 fn resolve_list(cond: &mut String, name: &str, items: &[String]) -> bool {
     const BLANKS: &[u8] = b" \t\n\r";
     const DELIMS: &[u8] = b" \t\n\r(),=";
-    let mut used = false;
+    let sub = items
+        .iter()
+        .map(|i| quote_item(i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let src = std::mem::take(cond);
+    let bytes = src.as_bytes();
+    let mut out = String::with_capacity(src.len());
+    // `src[copied..]` is still to be copied to `out`.
+    let mut copied = 0;
     let mut search_from = 0;
-    while let Some(found) = cond.get(search_from..).and_then(|s| s.find(name)) {
-        let mut start = search_from + found;
+    let mut used = false;
+    while let Some(found) = src.get(search_from..).and_then(|s| s.find(name)) {
+        let start = search_from + found;
         let mut end = start + name.len();
-        let bytes = cond.as_bytes();
-        let bounded = (start == 0 || DELIMS.contains(&bytes[start - 1]))
+        let before = if start == copied {
+            out.as_bytes().last().copied()
+        } else {
+            Some(bytes[start - 1])
+        };
+        let bounded = before.is_none_or(|b| DELIMS.contains(&b))
             && (end >= bytes.len() || DELIMS.contains(&bytes[end]));
         if !bounded {
             search_from = start + 1;
             continue;
         }
-        while start > 0 && BLANKS.contains(&bytes[start - 1]) {
-            start -= 1;
+        out.push_str(&src[copied..start]);
+        while out.as_bytes().last().is_some_and(|b| BLANKS.contains(b)) {
+            out.pop();
         }
         while end < bytes.len() && BLANKS.contains(&bytes[end]) {
             end += 1;
         }
-        let sub = items
-            .iter()
-            .map(|i| quote_item(i))
-            .collect::<Vec<_>>()
-            .join(", ");
         if sub.is_empty() {
-            if start > 0 && bytes[start - 1] == b',' {
-                start -= 1;
-            } else if end < bytes.len() && bytes[end] == b',' {
+            if out.ends_with(',') {
+                out.pop();
+            } else if bytes.get(end) == Some(&b',') {
                 end += 1;
             }
         }
-        let mut replaced = String::with_capacity(cond.len() + sub.len());
-        if start > 0 {
-            replaced.push_str(&cond[..start]);
-            replaced.push(' ');
+        // Falco resumes one byte later when the name started the condition.
+        search_from = if out.is_empty() { end + 1 } else { end };
+        if !out.is_empty() {
+            out.push(' ');
         }
-        replaced.push_str(&sub);
-        replaced.push(' ');
-        replaced.push_str(&cond[end.min(cond.len())..]);
-        *cond = replaced;
-        search_from = start + sub.len() + 2;
+        out.push_str(&sub);
+        out.push(' ');
+        copied = end;
         used = true;
+        if out.len() > MAX_CONDITION_LEN {
+            break;
+        }
     }
+    out.push_str(&src[copied..]);
+    *cond = out;
     used
+}
+
+/// Substitutes the lists into `cond` and parses it: the text that was parsed (which error
+/// positions refer to) and its tree.
+fn parse_condition(
+    cond: &str,
+    lists: &[(String, Vec<String>)],
+    used: &mut HashSet<String>,
+) -> (String, Result<Ast, CompileError>) {
+    let cond = substitute_lists(cond, lists, used);
+    if cond.len() > MAX_CONDITION_LEN {
+        let message = format!(
+            "the condition is longer than {MAX_CONDITION_LEN} bytes once lists are substituted"
+        );
+        return (
+            String::new(),
+            Err(CompileError {
+                message,
+                pos: None,
+                unknown: false,
+            }),
+        );
+    }
+    let ast = parser::parse(&cond).map_err(|e| CompileError {
+        message: e.message,
+        pos: Some(e.pos),
+        unknown: false,
+    });
+    (cond, ast)
 }
 
 /// Substitutes every list, in definition order; returns the names used.
@@ -140,54 +191,152 @@ fn substitute_lists(
         if resolve_list(&mut cond, name, items) {
             used.insert(name.clone());
         }
+        if cond.len() > MAX_CONDITION_LEN {
+            break;
+        }
     }
     cond
 }
 
-/// Replaces macro references by the macros' trees. `visible` says which names the
-/// referring item may see.
-fn expand_macros(
-    ast: &Ast,
-    macros: &HashMap<String, Ast>,
-    visible: &dyn Fn(&str) -> bool,
-    used: &mut HashSet<String>,
-    stack: &mut Vec<String>,
-) -> Result<Ast, CompileError> {
-    Ok(match ast {
-        Ast::And(children) => Ast::And(
-            children
-                .iter()
-                .map(|c| expand_macros(c, macros, visible, used, stack))
-                .collect::<Result<_, _>>()?,
-        ),
-        Ast::Or(children) => Ast::Or(
-            children
-                .iter()
-                .map(|c| expand_macros(c, macros, visible, used, stack))
-                .collect::<Result<_, _>>()?,
-        ),
-        Ast::Not(child) => Ast::Not(Box::new(expand_macros(
-            child, macros, visible, used, stack,
-        )?)),
-        Ast::Identifier(name, pos) => {
-            let body = macros.get(name).filter(|_| visible(name));
-            let Some(body) = body else {
-                return Err(err(
-                    format!("Undefined macro '{name}' used in filter."),
-                    *pos,
-                ));
-            };
-            if stack.contains(name) {
-                return Err(err(format!("Macro '{name}' refers to itself"), *pos));
+/// How deep a condition may nest once macros are expanded. Compiling, specialising and
+/// evaluating walk the tree recursively; this keeps them well inside a thread's stack.
+const MAX_EXPANDED_DEPTH: usize = 200;
+
+/// How many nodes a condition may expand to: macros that use each other twice per level
+/// would otherwise double the tree at every level.
+const MAX_EXPANDED_NODES: usize = 100_000;
+
+/// Why a tree does not expand.
+enum Expansion {
+    Error(CompileError),
+    /// It refers to a macro that did not compile, which is reported already.
+    BrokenMacro(String, Pos),
+}
+
+impl From<CompileError> for Expansion {
+    fn from(e: CompileError) -> Expansion {
+        Expansion::Error(e)
+    }
+}
+
+impl Expansion {
+    /// As an error of its own (where the broken macro is not reported elsewhere).
+    fn into_error(self) -> CompileError {
+        match self {
+            Expansion::Error(e) => e,
+            Expansion::BrokenMacro(name, pos) => {
+                err(format!("Undefined macro '{name}' used in filter."), pos)
             }
-            used.insert(name.clone());
-            stack.push(name.clone());
-            let expanded = expand_macros(body, macros, visible, used, stack)?;
-            stack.pop();
-            expanded
         }
-        other => other.clone(),
-    })
+    }
+}
+
+/// Replaces macro references by the macros' trees.
+struct Expander<'a> {
+    macros: &'a HashMap<String, Ast>,
+    /// Macros that did not compile.
+    broken: &'a HashSet<String>,
+    /// Which macro names the referring item may see.
+    visible: &'a dyn Fn(&str) -> bool,
+    used: &'a mut HashSet<String>,
+    /// The macros being expanded, to refuse a macro that refers to itself.
+    stack: Vec<String>,
+    nodes: usize,
+}
+
+impl Expander<'_> {
+    fn expand(&mut self, ast: &Ast, depth: usize) -> Result<Ast, Expansion> {
+        self.nodes += 1;
+        if depth > MAX_EXPANDED_DEPTH || self.nodes > MAX_EXPANDED_NODES {
+            let pos = first_pos(ast);
+            return Err(Expansion::Error(err(
+                format!(
+                    "the condition is too large once macros are expanded (more than {MAX_EXPANDED_DEPTH} levels of nesting or {MAX_EXPANDED_NODES} checks)"
+                ),
+                pos,
+            )));
+        }
+        Ok(match ast {
+            Ast::And(children) => Ast::And(
+                children
+                    .iter()
+                    .map(|c| self.expand(c, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Ast::Or(children) => Ast::Or(
+                children
+                    .iter()
+                    .map(|c| self.expand(c, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Ast::Not(child) => Ast::Not(Box::new(self.expand(child, depth + 1)?)),
+            Ast::Identifier(name, pos) => {
+                if self.broken.contains(name) {
+                    return Err(Expansion::BrokenMacro(name.clone(), *pos));
+                }
+                let macros = self.macros;
+                let Some(body) = macros.get(name).filter(|_| (self.visible)(name)) else {
+                    return Err(Expansion::Error(err(
+                        format!("Undefined macro '{name}' used in filter."),
+                        *pos,
+                    )));
+                };
+                if self.stack.contains(name) {
+                    return Err(Expansion::Error(err(
+                        format!("Macro '{name}' refers to itself"),
+                        *pos,
+                    )));
+                }
+                self.used.insert(name.clone());
+                self.stack.push(name.clone());
+                let mut expanded = self.expand(body, depth)?;
+                self.stack.pop();
+                // Errors found later point at the macro's name in the referring text.
+                relocate(&mut expanded, *pos);
+                expanded
+            }
+            other => other.clone(),
+        })
+    }
+}
+
+fn first_pos(ast: &Ast) -> Pos {
+    match ast {
+        Ast::And(children) | Ast::Or(children) => children.first().map_or(Pos::START, first_pos),
+        Ast::Not(child) => first_pos(child),
+        Ast::Identifier(_, pos) | Ast::Unary { pos, .. } | Ast::Binary { pos, .. } => *pos,
+    }
+}
+
+fn relocate(ast: &mut Ast, to: Pos) {
+    fn operand(op: &mut AstOperand, to: Pos) {
+        match op {
+            AstOperand::Field { pos, .. } => *pos = to,
+            AstOperand::Transform { inner, pos, .. } => {
+                *pos = to;
+                operand(inner, to);
+            }
+        }
+    }
+    match ast {
+        Ast::And(children) | Ast::Or(children) => {
+            children.iter_mut().for_each(|c| relocate(c, to));
+        }
+        Ast::Not(child) => relocate(child, to),
+        Ast::Identifier(_, pos) => *pos = to,
+        Ast::Unary { lhs, pos, .. } => {
+            *pos = to;
+            operand(lhs, to);
+        }
+        Ast::Binary { lhs, rhs, pos, .. } => {
+            *pos = to;
+            operand(lhs, to);
+            match rhs {
+                Rhs::Value(_, p) | Rhs::List(_, p) => *p = to,
+                Rhs::Operand(op) => operand(op, to),
+            }
+        }
+    }
 }
 
 /// Falco's `build_rule_exception_infos`: exceptions as `and not (...)` condition text.
@@ -311,8 +460,6 @@ pub(crate) struct Notes {
     pub(crate) absent_event_types: BTreeSet<String>,
     /// Fields no Warden event carries.
     pub(crate) absent_fields: BTreeSet<String>,
-    /// Comparisons with the literal `<NA>`.
-    pub(crate) na_checks: usize,
 }
 
 /// Compiles a macro-free tree.
@@ -338,6 +485,7 @@ pub(crate) fn compile_ast(ast: &Ast, notes: &mut Notes) -> Result<Expr, CompileE
             ));
         }
         Ast::Unary { lhs, .. } => Expr::Check(Box::new(Check {
+            key: format!("{lhs} exists").into(),
             lhs: compile_operand(lhs, notes)?,
             test: Test::Exists,
         })),
@@ -486,6 +634,16 @@ fn str_op(op: &str, value: &str, pos: Pos) -> Result<StrOp, CompileError> {
     })
 }
 
+/// A check as written, without positions: checks with equal keys compile to equal tests.
+fn check_key(lhs: &AstOperand, op: &str, modifier: Option<Modifier>, rhs: &Rhs) -> String {
+    let rhs = match rhs {
+        Rhs::Value(v, _) => format!("{v:?}"),
+        Rhs::List(items, _) => format!("{items:?}"),
+        Rhs::Operand(operand) => format!("val({operand})"),
+    };
+    format!("{lhs} {op} {modifier:?} {rhs}")
+}
+
 fn compile_binary(
     lhs: &AstOperand,
     op: &str,
@@ -494,6 +652,7 @@ fn compile_binary(
     pos: Pos,
     notes: &mut Notes,
 ) -> Result<Expr, CompileError> {
+    let ast_lhs = lhs;
     let lhs_pos = operand_pos(lhs);
     let lhs = compile_operand(lhs, notes)?;
     let ty = operand_type(&lhs);
@@ -503,11 +662,6 @@ fn compile_binary(
         Rhs::List(items, p) => Some((items.iter().map(String::as_str).collect(), *p)),
         Rhs::Operand(_) => None,
     };
-    if let Some((values, _)) = &rhs_values
-        && values.contains(&"<NA>")
-    {
-        notes.na_checks += 1;
-    }
     let is_list_op = parser::is_list_operator(op);
 
     // evt.type equality and membership compile to a bit test over event types.
@@ -687,7 +841,11 @@ fn compile_binary(
     if ty != FieldType::Str && matches!(test, Test::Str { .. } | Test::Modified { .. }) {
         return Err(unsupported(ty));
     }
-    Ok(Expr::Check(Box::new(Check { lhs, test })))
+    Ok(Expr::Check(Box::new(Check {
+        key: check_key(ast_lhs, op, modifier, rhs).into(),
+        lhs,
+        test,
+    })))
 }
 
 /// The result of compiling everything collected.
@@ -740,22 +898,22 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
 
     // Parse every macro, then resolve references in definition order.
     let mut parsed: HashMap<String, Ast> = HashMap::new();
+    // Macros that do not compile: reported once, and what uses them is not reported again.
+    let mut broken = HashSet::new();
     for m in &col.macros.items {
-        let cond = substitute_lists(&m.cond, &lists, &mut used_lists);
-        match parser::parse(&cond) {
-            Ok(ast) => {
+        match parse_condition(&m.cond, &lists, &mut used_lists) {
+            (_, Ok(ast)) => {
                 parsed.insert(m.name.clone(), ast);
             }
-            Err(e) => diagnostics.push(condition_error(
-                &m.cond_ctx,
-                Code::ErrCompileCondition,
-                &cond,
-                &CompileError {
-                    message: e.message,
-                    pos: Some(e.pos),
-                    unknown: false,
-                },
-            )),
+            (cond, Err(e)) => {
+                broken.insert(m.name.clone());
+                diagnostics.push(condition_error(
+                    &m.cond_ctx,
+                    Code::ErrCompileCondition,
+                    &cond,
+                    &e,
+                ));
+            }
         }
     }
     let index_of: HashMap<&str, usize> = col
@@ -773,18 +931,25 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
             continue;
         };
         let visible = |name: &str| index_of.get(name).is_some_and(|&i| i < m.visibility);
-        match expand_macros(
-            ast,
-            &resolved,
-            &visible,
-            &mut used_macros,
-            &mut vec![m.name.clone()],
-        ) {
+        let mut expander = Expander {
+            macros: &resolved,
+            broken: &broken,
+            visible: &visible,
+            used: &mut used_macros,
+            stack: vec![m.name.clone()],
+            nodes: 0,
+        };
+        match expander.expand(ast, 0) {
             Ok(ast) => {
                 resolved.insert(m.name.clone(), ast);
             }
-            Err(e) => {
+            Err(Expansion::BrokenMacro(..)) => {
                 resolved.remove(&m.name);
+                broken.insert(m.name.clone());
+            }
+            Err(Expansion::Error(e)) => {
+                resolved.remove(&m.name);
+                broken.insert(m.name.clone());
                 diagnostics.push(condition_error(
                     &m.cond_ctx,
                     Code::ErrCompileCondition,
@@ -845,15 +1010,10 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
                 continue;
             }
         };
-        let cond = substitute_lists(&condition, &lists, &mut used_lists);
-        let ast = match parser::parse(&cond) {
+        let (cond, ast) = parse_condition(&condition, &lists, &mut used_lists);
+        let ast = match ast {
             Ok(ast) => ast,
             Err(e) => {
-                let e = CompileError {
-                    message: e.message,
-                    pos: Some(e.pos),
-                    unknown: false,
-                };
                 diagnostics.push(condition_error(
                     &r.cond_ctx,
                     Code::ErrCompileCondition,
@@ -864,14 +1024,19 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
             }
         };
         let mut notes = Notes::default();
-        let compiled = expand_macros(
-            &ast,
-            &resolved,
-            &|_| true,
-            &mut used_macros,
-            &mut Vec::new(),
-        )
-        .and_then(|ast| compile_ast(&ast, &mut notes));
+        let mut expander = Expander {
+            macros: &resolved,
+            broken: &broken,
+            visible: &|_| true,
+            used: &mut used_macros,
+            stack: Vec::new(),
+            nodes: 0,
+        };
+        let compiled = match expander.expand(&ast, 0) {
+            Ok(ast) => compile_ast(&ast, &mut notes),
+            Err(Expansion::BrokenMacro(..)) => continue,
+            Err(Expansion::Error(e)) => Err(e),
+        };
         let expr = match compiled {
             Ok(expr) => expr,
             Err(e) if e.unknown && r.skip_if_unknown_filter => {
@@ -894,12 +1059,6 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
                     .absent_fields
                     .insert(operand.field().display.to_string());
             }
-        }
-        if notes.na_checks > 0 {
-            diagnostics.push(r.cond_ctx.diagnostic(
-                Code::UnsafeNaCheck,
-                "the condition compares a field with '<NA>': a missing value is never equal to anything, so such checks are always false (use 'exists')",
-            ));
         }
         let event_types = expr.event_types(false);
         if event_types == SyscallSet::all() && r.warn_evttypes {
@@ -941,6 +1100,7 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
             source: r.source.clone(),
             tags: r.tags.iter().cloned().collect(),
             enabled: r.enabled,
+            file: r.ctx.file.to_string(),
             condition: expr,
             output,
             event_types,
@@ -978,13 +1138,17 @@ pub(crate) fn compile(col: &Collector, diagnostics: &mut Vec<Diagnostic>) -> Com
 /// Compiles a standalone condition against loaded definitions.
 pub(crate) fn compile_filter(condition: &str, defs: &Definitions) -> Result<Expr, CompileError> {
     let mut unused = HashSet::new();
-    let cond = substitute_lists(condition, &defs.lists, &mut unused);
-    let ast = parser::parse(&cond).map_err(|e| CompileError {
-        message: e.message,
-        pos: Some(e.pos),
-        unknown: false,
-    })?;
-    let ast = expand_macros(&ast, &defs.macros, &|_| true, &mut unused, &mut Vec::new())?;
+    let ast = parse_condition(condition, &defs.lists, &mut unused).1?;
+    let no_broken = HashSet::new();
+    let mut expander = Expander {
+        macros: &defs.macros,
+        broken: &no_broken,
+        visible: &|_| true,
+        used: &mut unused,
+        stack: Vec::new(),
+        nodes: 0,
+    };
+    let ast = expander.expand(&ast, 0).map_err(Expansion::into_error)?;
     compile_ast(&ast, &mut Notes::default())
 }
 
@@ -1004,5 +1168,89 @@ mod tests {
         let mut cond = "proc.name in (a, empty)".to_owned();
         assert!(resolve_list(&mut cond, "empty", &[]));
         assert_eq!(cond, "proc.name in (a  )");
+    }
+
+    /// Falco's `resolve_list` as written there: one rebuild of the string per occurrence.
+    fn falco_resolve_list(cnd: &mut String, name: &str, items: &[String]) -> bool {
+        let (blanks, delims) = (" \t\n\r", " \t\n\r(),=");
+        let mut used = false;
+        let mut start = cnd.find(name);
+        while let Some(mut s) = start {
+            let mut e = s + name.len();
+            let at = |c: &String, i: usize| char::from(c.as_bytes()[i]);
+            if (s == 0 || delims.contains(at(cnd, s - 1)))
+                && (e >= cnd.len() || delims.contains(at(cnd, e)))
+            {
+                while s > 0 && blanks.contains(at(cnd, s - 1)) {
+                    s -= 1;
+                }
+                while e < cnd.len() && blanks.contains(at(cnd, e)) {
+                    e += 1;
+                }
+                let sub = items
+                    .iter()
+                    .map(|i| quote_item(i))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                if sub.is_empty() {
+                    if s > 0 && at(cnd, s - 1) == ',' {
+                        s -= 1;
+                    } else if e < cnd.len() && at(cnd, e) == ',' {
+                        e += 1;
+                    }
+                }
+                let mut new = String::new();
+                if s > 0 {
+                    new = format!("{} ", &cnd[..s]);
+                }
+                new.push_str(&sub);
+                new.push(' ');
+                new.push_str(&cnd[e..]);
+                *cnd = new;
+                s += sub.len() + 1;
+                used = true;
+            }
+            start = cnd
+                .get(s + 1..)
+                .and_then(|rest| rest.find(name))
+                .map(|i| i + s + 1);
+        }
+        used
+    }
+
+    #[test]
+    fn one_pass_substitution_matches_falcos() {
+        let conditions = [
+            "a",
+            "a a",
+            "a a a",
+            "(a,a)",
+            "(a, a ,a)",
+            "x in (a) and y in (b, a)",
+            "aa in (a)",
+            "a=1 or (a)",
+            "(b, a, c)",
+            "(a, b)",
+            "(b, a)",
+            "( a )",
+            "proc.a in (a) and a.b = a",
+            "\ta\n,\ra",
+        ];
+        for items in [
+            vec![],
+            vec!["x".to_owned()],
+            vec!["a".to_owned(), "two words".to_owned()],
+        ] {
+            for cond in conditions {
+                let (mut ours, mut theirs) = (cond.to_owned(), cond.to_owned());
+                let used = resolve_list(&mut ours, "a", &items);
+                assert_eq!(
+                    used,
+                    falco_resolve_list(&mut theirs, "a", &items),
+                    "{cond:?}"
+                );
+                assert_eq!(ours, theirs, "{cond:?} with {items:?}");
+            }
+        }
     }
 }

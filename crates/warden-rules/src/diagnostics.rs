@@ -4,8 +4,9 @@ use std::fmt;
 
 use warden_value::Mark;
 
-/// Falco's `load_result` codes (error codes are `LOAD_ERR_*`), plus the one warning Warden
-/// adds for fields and event types its sensor never supplies.
+/// The `load_result` codes of Falco that loading can produce (error codes are
+/// `LOAD_ERR_*`), plus the one warning Warden adds for fields and event types its sensor
+/// never supplies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Code {
     ErrYamlParse,
@@ -14,7 +15,6 @@ pub enum Code {
     ErrCompileOutput,
     ErrValidate,
     UnknownSource,
-    UnsafeNaCheck,
     NoEvttype,
     UnknownFilter,
     UnusedMacro,
@@ -22,10 +22,8 @@ pub enum Code {
     UnknownItem,
     DeprecatedItem,
     AppendNoValues,
-    ExceptionNameNotUnique,
     InvalidMacroName,
     InvalidListName,
-    CompileCondition,
     UnknownKey,
     /// Warden: the rule depends on a field or event type no Warden event carries today,
     /// so that part of it can never be true.
@@ -42,7 +40,6 @@ impl Code {
             Code::ErrCompileOutput => "LOAD_ERR_COMPILE_OUTPUT",
             Code::ErrValidate => "LOAD_ERR_VALIDATE",
             Code::UnknownSource => "LOAD_UNKNOWN_SOURCE",
-            Code::UnsafeNaCheck => "LOAD_UNSAFE_NA_CHECK",
             Code::NoEvttype => "LOAD_NO_EVTTYPE",
             Code::UnknownFilter => "LOAD_UNKNOWN_FILTER",
             Code::UnusedMacro => "LOAD_UNUSED_MACRO",
@@ -50,10 +47,8 @@ impl Code {
             Code::UnknownItem => "LOAD_UNKNOWN_ITEM",
             Code::DeprecatedItem => "LOAD_DEPRECATED_ITEM",
             Code::AppendNoValues => "LOAD_APPEND_NO_VALUES",
-            Code::ExceptionNameNotUnique => "LOAD_EXCEPTION_NAME_NOT_UNIQUE",
             Code::InvalidMacroName => "LOAD_INVALID_MACRO_NAME",
             Code::InvalidListName => "LOAD_INVALID_LIST_NAME",
-            Code::CompileCondition => "LOAD_COMPILE_CONDITION",
             Code::UnknownKey => "LOAD_UNKNOWN_KEY",
             Code::NotSupplied => "WARDEN_NOT_SUPPLIED",
         }
@@ -89,9 +84,33 @@ pub struct Diagnostic {
     pub message: String,
 }
 
+/// The schema name of a diagnostic's JSON line.
+pub const DIAGNOSTIC_SCHEMA: &str = "warden.rule-diagnostic/v1";
+
 impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.code.is_error()
+    }
+
+    /// One JSON line (no newline): `schema`, `severity` (`error` or `warning`), `code`
+    /// (Falco's name), `file`, `line`, `column`, `item` (`{kind, name}` or null) and
+    /// `message`.
+    pub fn to_json_line(&self) -> String {
+        let item = self.item.as_ref().map_or(
+            serde_json::Value::Null,
+            |item| serde_json::json!({ "kind": item.kind, "name": item.name }),
+        );
+        serde_json::json!({
+            "schema": DIAGNOSTIC_SCHEMA,
+            "severity": if self.is_error() { "error" } else { "warning" },
+            "code": self.code.name(),
+            "file": self.file,
+            "line": self.mark.line,
+            "column": self.mark.column,
+            "item": item,
+            "message": self.message,
+        })
+        .to_string()
     }
 }
 

@@ -103,7 +103,7 @@ pub(crate) enum Id {
     /// or any ancestor without an index.
     Ancestor(AncestorField),
     ProcDuration,
-    ProcStartTs,
+    ProcPidTs,
     ProcExeIno,
     ProcExeInoCtime,
     ProcExeInoMtime,
@@ -289,7 +289,7 @@ static TABLE: &[Def] = &[
         ArgRule::AncestorIndex,
     ),
     def("proc.duration", Id::ProcDuration, Uint),
-    def("proc.start_ts", Id::ProcStartTs, Time),
+    def("proc.pid.ts", Id::ProcPidTs, Time),
     def("proc.exe_ino", Id::ProcExeIno, Uint),
     def("proc.exe_ino.ctime", Id::ProcExeInoCtime, Time),
     def("proc.exe_ino.mtime", Id::ProcExeInoMtime, Time),
@@ -382,11 +382,6 @@ static TABLE: &[Def] = &[
     def("k8s.pod.uid", Id::K8sPodUid, Str),
     def("k8s.pod.id", Id::K8sPodUid, Str),
 ];
-
-/// Every field name Warden supplies (for documentation and `validate` listings).
-pub fn field_names() -> impl Iterator<Item = &'static str> {
-    TABLE.iter().map(|d| d.name)
-}
 
 /// A field's argument, resolved at compile time.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -588,7 +583,7 @@ pub(crate) fn extract<'e>(field: &'e Field, ev: &'e Event, host: Host<'e>) -> Va
         Id::ProcDuration => nonzero(p.start_time).map_or(Value::Missing, |start| {
             Value::Uint(ev.time.saturating_sub(start))
         }),
-        Id::ProcStartTs => nonzero(p.start_time).map_or(Value::Missing, Value::Uint),
+        Id::ProcPidTs => nonzero(p.start_time).map_or(Value::Missing, Value::Uint),
         Id::ProcExeIno => Value::Uint(p.exe_ino),
         Id::ProcExeInoCtime => nonzero(p.exe_ctime).map_or(Value::Missing, Value::Uint),
         Id::ProcExeInoMtime => nonzero(p.exe_mtime).map_or(Value::Missing, Value::Uint),
@@ -611,11 +606,11 @@ pub(crate) fn extract<'e>(field: &'e Field, ev: &'e Event, host: Host<'e>) -> Va
         Id::ThreadCapInheritable => caps(p.cap_inheritable),
         Id::ThreadCgroups => Value::Text(Text::Str(&p.cgroup)),
         Id::UserUid => Value::Uint(u64::from(p.euid)),
-        Id::UserName => some_str(&p.user),
+        Id::UserName => account_name(p.user.as_deref(), Some(p.euid)),
         Id::UserLoginuid => Value::Int(p.loginuid.map_or(-1, i64::from)),
-        Id::UserLoginname => some_str(&p.loginname),
+        Id::UserLoginname => account_name(p.loginname.as_deref(), p.loginuid),
         Id::GroupGid => Value::Uint(u64::from(p.egid)),
-        Id::GroupName => some_str(&p.group),
+        Id::GroupName => account_name(p.group.as_deref(), Some(p.egid)),
         Id::FdNum => fd_of(ev).map_or(Value::Missing, |fd| Value::Int(fd.num)),
         Id::FdType => fd_of(ev).map_or(Value::Missing, |fd| {
             Value::Text(Text::Str(fd_type_name(fd.kind)))
@@ -712,6 +707,14 @@ pub(crate) fn extract<'e>(field: &'e Field, ev: &'e Event, host: Host<'e>) -> Va
     }
 }
 
+/// Whether the field has several values to try ([`any_value`]) rather than one.
+pub(crate) fn is_multi_valued(field: &Field) -> bool {
+    matches!(
+        field.id,
+        Id::FdIp(Side::Either) | Id::FdNet(Side::Either) | Id::FdPort(Side::Either)
+    ) || matches!(field.id, Id::Ancestor(_) if field.arg == Arg::None)
+}
+
 /// Every value of a multi-valued use (`proc.aname` without index: each ancestor;
 /// `fd.ip`: client and server). Calls `f` until it returns true; returns that.
 pub(crate) fn any_value<'e>(
@@ -736,6 +739,16 @@ pub(crate) fn any_value<'e>(
             .any(|side| address(ev, side).is_some_and(|a| f(Value::Uint(u64::from(a.port))))),
         _ => f(extract(field, ev, host)),
     }
+}
+
+/// A user or group name as libsinsp gives it: an id with no entry is `root` for 0 and
+/// the text `<NA>` otherwise (rules test for that text, e.g. `user.name in ("<NA>")`).
+fn account_name(name: Option<&str>, id: Option<u32>) -> Value<'_> {
+    Value::Text(Text::Str(match (name, id) {
+        (Some(name), _) => name,
+        (None, Some(0)) => "root",
+        (None, _) => "<NA>",
+    }))
 }
 
 fn nonzero(n: u64) -> Option<u64> {
@@ -1075,101 +1088,91 @@ pub(crate) fn param<'e>(ev: &'e Event, which: &Arg) -> Option<Text<'e>> {
 
 /// Calls `f` with each (name, value) parameter of the event's syscall, in Falco's
 /// order, until it returns false.
-pub(crate) fn for_each_param<'e>(ev: &'e Event, f: &mut dyn FnMut(&'static str, Text<'e>) -> bool) {
+pub(crate) fn for_each_param<'e>(
+    ev: &'e Event,
+    each: &mut dyn FnMut(&'static str, Text<'e>) -> bool,
+) {
     let p = &ev.process;
     let res = Text::Int(ev.res);
     let s = |v: &'e str| Text::Str(v);
     let n = |v: i64| Text::Int(v);
     let u = |v: u64| Text::Uint(v);
-    let params: &mut dyn Iterator<Item = (&'static str, Text<'e>)> = &mut match &ev.detail {
-        Detail::Exec { filename, .. } => vec_of([
-            ("res", res),
-            ("exe", s(&p.exe)),
-            (
-                "args",
-                Text::Join {
-                    items: &p.args,
-                    sep: " ",
-                },
-            ),
-            ("tid", n(p.tid.into())),
-            ("pid", n(p.pid.into())),
-            ("ptid", n(p.ppid.into())),
-            ("cwd", s(&p.cwd)),
-            ("comm", s(&p.comm)),
-            ("cgroups", s(&p.cgroup)),
-            (
-                "env",
-                Text::Join {
-                    items: &p.env,
-                    sep: " ",
-                },
-            ),
-            ("tty", u(p.tty.into())),
-            ("loginuid", n(p.loginuid.map_or(-1, i64::from))),
-            ("flags", flags(exe_flag_bits(ev), &tables::EXE_FLAGS)),
-            (
-                "cap_inheritable",
-                Text::Flags {
-                    bits: p.cap_inheritable,
-                    table: &tables::CAPABILITIES,
-                    zero_as_number: false,
-                },
-            ),
-            (
-                "cap_permitted",
-                Text::Flags {
-                    bits: p.cap_permitted,
-                    table: &tables::CAPABILITIES,
-                    zero_as_number: false,
-                },
-            ),
-            (
-                "cap_effective",
-                Text::Flags {
-                    bits: p.cap_effective,
-                    table: &tables::CAPABILITIES,
-                    zero_as_number: false,
-                },
-            ),
-            ("exe_ino", u(p.exe_ino)),
-            ("exe_ino_ctime", u(p.exe_ctime)),
-            ("exe_ino_mtime", u(p.exe_mtime)),
-            ("uid", u(p.euid.into())),
-            ("trusted_exepath", s(&p.exepath)),
-            ("gid", u(p.egid.into())),
-            ("filename", s(filename)),
-        ]),
+    match &ev.detail {
+        Detail::Exec { filename, .. } => {
+            emit(each, task_params(ev, res))
+                && emit(
+                    each,
+                    [
+                        ("cgroups", s(&p.cgroup)),
+                        (
+                            "env",
+                            Text::Join {
+                                items: &p.env,
+                                sep: " ",
+                            },
+                        ),
+                        ("tty", u(p.tty.into())),
+                        ("loginuid", n(p.loginuid.map_or(-1, i64::from))),
+                        ("flags", flags(exe_flag_bits(ev), &tables::EXE_FLAGS)),
+                        (
+                            "cap_inheritable",
+                            Text::Flags {
+                                bits: p.cap_inheritable,
+                                table: &tables::CAPABILITIES,
+                                zero_as_number: false,
+                            },
+                        ),
+                        (
+                            "cap_permitted",
+                            Text::Flags {
+                                bits: p.cap_permitted,
+                                table: &tables::CAPABILITIES,
+                                zero_as_number: false,
+                            },
+                        ),
+                        (
+                            "cap_effective",
+                            Text::Flags {
+                                bits: p.cap_effective,
+                                table: &tables::CAPABILITIES,
+                                zero_as_number: false,
+                            },
+                        ),
+                        ("exe_ino", u(p.exe_ino)),
+                        ("exe_ino_ctime", u(p.exe_ctime)),
+                        ("exe_ino_mtime", u(p.exe_mtime)),
+                        ("uid", u(p.euid.into())),
+                        ("trusted_exepath", s(&p.exepath)),
+                        ("gid", u(p.egid.into())),
+                        ("filename", s(filename)),
+                    ],
+                )
+        }
         Detail::Fork {
             child_pid,
             clone_flags,
             ..
-        } => vec_of([
-            ("res", res),
-            ("exe", s(&p.exe)),
-            (
-                "args",
-                Text::Join {
-                    items: &p.args,
-                    sep: " ",
-                },
-            ),
-            ("tid", n(p.tid.into())),
-            ("pid", n(p.pid.into())),
-            ("ptid", n(p.ppid.into())),
-            ("cwd", s(&p.cwd)),
-            ("comm", s(&p.comm)),
-            ("flags", u(*clone_flags)),
-            ("uid", u(p.euid.into())),
-            ("gid", u(p.egid.into())),
-            ("child_pid", n((*child_pid).into())),
-        ]),
-        Detail::Exit { status } => vec_of([
-            ("status", n(status.code.into())),
-            ("ret", n(status.code.into())),
-            ("sig", n(status.signal.into())),
-            ("core", u(status.core_dumped.into())),
-        ]),
+        } => {
+            emit(each, task_params(ev, res))
+                && emit(
+                    each,
+                    [
+                        ("flags", u(*clone_flags)),
+                        ("uid", u(p.euid.into())),
+                        ("gid", u(p.egid.into())),
+                        ("child_pid", n((*child_pid).into())),
+                    ],
+                )
+        }
+        Detail::Exit { status } => emit(
+            each,
+            [
+                ("status", n(status.code.into())),
+                ("ret", n(status.code.into())),
+                ("sig", n(status.signal.into())),
+                ("core", u(status.core_dumped.into())),
+            ],
+        ),
         Detail::Open {
             fd,
             raw,
@@ -1181,196 +1184,241 @@ pub(crate) fn for_each_param<'e>(ev: &'e Event, f: &mut dyn FnMut(&'static str, 
             let mode = flags(u64::from(*mode), &tables::MODE_FLAGS);
             let open = flags(u64::from(open.0), &tables::OPEN_FLAGS);
             match ev.syscall {
-                Syscall::Creat => vec_of([("fd", n(*fd)), ("name", s(raw)), ("mode", mode)]),
-                Syscall::Open => vec_of([
-                    ("fd", n(*fd)),
-                    ("name", s(raw)),
-                    ("flags", open),
-                    ("mode", mode),
-                ]),
-                _ => vec_of([
-                    ("fd", n(*fd)),
-                    ("dirfd", n(*dirfd)),
-                    ("name", s(raw)),
-                    ("flags", open),
-                    ("mode", mode),
-                ]),
+                Syscall::Creat => emit(each, [("fd", n(*fd)), ("name", s(raw)), ("mode", mode)]),
+                Syscall::Open => emit(
+                    each,
+                    [
+                        ("fd", n(*fd)),
+                        ("name", s(raw)),
+                        ("flags", open),
+                        ("mode", mode),
+                    ],
+                ),
+                _ => emit(
+                    each,
+                    [
+                        ("fd", n(*fd)),
+                        ("dirfd", n(*dirfd)),
+                        ("name", s(raw)),
+                        ("flags", open),
+                        ("mode", mode),
+                    ],
+                ),
             }
         }
         Detail::Unlink { raw, flags: f, .. } => match ev.syscall {
-            Syscall::Unlinkat => {
-                vec_of([("res", res), ("name", s(raw)), ("flags", u((*f).into()))])
-            }
-            _ => vec_of([("res", res), ("path", s(raw))]),
+            Syscall::Unlinkat => emit(
+                each,
+                [("res", res), ("name", s(raw)), ("flags", u((*f).into()))],
+            ),
+            _ => emit(each, [("res", res), ("path", s(raw))]),
         },
         Detail::Rename {
             old_path,
             new_path,
             flags: f,
-        } => vec_of([
-            ("res", res),
-            ("oldpath", s(old_path)),
-            ("newpath", s(new_path)),
-            ("flags", u((*f).into())),
-        ]),
-        Detail::Chmod { path, mode } => vec_of([
-            ("res", res),
-            ("filename", s(path)),
-            ("mode", flags(u64::from(*mode), &tables::MODE_FLAGS)),
-        ]),
-        Detail::Chown { path, uid, gid } => vec_of([
-            ("res", res),
-            ("path", s(path)),
-            ("uid", n(*uid)),
-            ("gid", n(*gid)),
-        ]),
-        Detail::Link { old_path, new_path } => vec_of([
-            ("res", res),
-            ("oldpath", s(old_path)),
-            ("newpath", s(new_path)),
-        ]),
-        Detail::Symlink { target, link_path } => vec_of([
-            ("res", res),
-            ("target", s(target)),
-            ("linkpath", s(link_path)),
-        ]),
-        Detail::Mkdir { path, mode } => vec_of([
-            ("res", res),
-            ("path", s(path)),
-            ("mode", flags(u64::from(*mode), &tables::MODE_FLAGS)),
-        ]),
-        Detail::Connect { fd, info, .. } => {
-            vec_of([("res", res), ("tuple", s(&info.name)), ("fd", n(*fd))])
-        }
-        Detail::Accept { info, .. } => vec_of([("fd", res), ("tuple", s(&info.name))]),
-        Detail::Listen { fd, backlog, .. } => vec_of([
-            ("res", res),
-            ("fd", n(*fd)),
-            ("backlog", n((*backlog).into())),
-        ]),
-        Detail::Bind { fd, .. } => vec_of([("res", res), ("fd", n(*fd))]),
+        } => emit(
+            each,
+            [
+                ("res", res),
+                ("oldpath", s(old_path)),
+                ("newpath", s(new_path)),
+                ("flags", u((*f).into())),
+            ],
+        ),
+        Detail::Chmod { path, mode } => emit(
+            each,
+            [
+                ("res", res),
+                ("filename", s(path)),
+                ("mode", flags(u64::from(*mode), &tables::MODE_FLAGS)),
+            ],
+        ),
+        Detail::Chown { path, uid, gid } => emit(
+            each,
+            [
+                ("res", res),
+                ("path", s(path)),
+                ("uid", n(*uid)),
+                ("gid", n(*gid)),
+            ],
+        ),
+        Detail::Link { old_path, new_path } => emit(
+            each,
+            [
+                ("res", res),
+                ("oldpath", s(old_path)),
+                ("newpath", s(new_path)),
+            ],
+        ),
+        Detail::Symlink { target, link_path } => emit(
+            each,
+            [
+                ("res", res),
+                ("target", s(target)),
+                ("linkpath", s(link_path)),
+            ],
+        ),
+        Detail::Mkdir { path, mode } => emit(
+            each,
+            [
+                ("res", res),
+                ("path", s(path)),
+                ("mode", flags(u64::from(*mode), &tables::MODE_FLAGS)),
+            ],
+        ),
+        Detail::Connect { fd, info, .. } => emit(
+            each,
+            [("res", res), ("tuple", s(&info.name)), ("fd", n(*fd))],
+        ),
+        Detail::Accept { info, .. } => emit(each, [("fd", res), ("tuple", s(&info.name))]),
+        Detail::Listen { fd, backlog, .. } => emit(
+            each,
+            [
+                ("res", res),
+                ("fd", n(*fd)),
+                ("backlog", n((*backlog).into())),
+            ],
+        ),
+        Detail::Bind { fd, .. } => emit(each, [("res", res), ("fd", n(*fd))]),
         Detail::Socket {
             domain,
             kind,
             protocol,
-        } => vec_of([
-            ("fd", res),
-            (
-                "domain",
-                flags(
-                    u64::try_from(*domain).unwrap_or(0),
-                    &tables::SOCKET_FAMILIES,
+        } => emit(
+            each,
+            [
+                ("fd", res),
+                (
+                    "domain",
+                    flags(
+                        u64::try_from(*domain).unwrap_or(0),
+                        &tables::SOCKET_FAMILIES,
+                    ),
                 ),
-            ),
-            ("type", n((*kind).into())),
-            ("proto", n((*protocol).into())),
-        ]),
-        Detail::Send { fd, info, .. } => {
-            vec_of([("res", res), ("tuple", s(&info.name)), ("fd", n(*fd))])
-        }
+                ("type", n((*kind).into())),
+                ("proto", n((*protocol).into())),
+            ],
+        ),
+        Detail::Send { fd, info, .. } => emit(
+            each,
+            [("res", res), ("tuple", s(&info.name)), ("fd", n(*fd))],
+        ),
         Detail::Dup { old_fd, new_fd, .. } => match ev.syscall {
-            Syscall::Dup => vec_of([("res", res), ("oldfd", n(*old_fd))]),
-            _ => vec_of([("res", res), ("oldfd", n(*old_fd)), ("newfd", n(*new_fd))]),
+            Syscall::Dup => emit(each, [("res", res), ("oldfd", n(*old_fd))]),
+            _ => emit(
+                each,
+                [("res", res), ("oldfd", n(*old_fd)), ("newfd", n(*new_fd))],
+            ),
         },
-        Detail::Ptrace { request, pid } => vec_of([
-            ("res", res),
-            ("request", s(request.name())),
-            ("pid", n(*pid)),
-        ]),
-        Detail::MemfdCreate { name, flags: f } => {
-            vec_of([("fd", res), ("name", s(name)), ("flags", u((*f).into()))])
-        }
-        Detail::LoadModule { params, .. } => vec_of([("res", res), ("uargs", s(params))]),
+        Detail::Ptrace { request, pid } => emit(
+            each,
+            [
+                ("res", res),
+                ("request", s(request.name())),
+                ("pid", n(*pid)),
+            ],
+        ),
+        Detail::MemfdCreate { name, flags: f } => emit(
+            each,
+            [("fd", res), ("name", s(name)), ("flags", u((*f).into()))],
+        ),
+        Detail::LoadModule { params, .. } => emit(each, [("res", res), ("uargs", s(params))]),
         Detail::Mount {
             source,
             target,
             fstype,
             flags: f,
-        } => vec_of([
-            ("res", res),
-            ("dev", s(source)),
-            ("dir", s(target)),
-            ("type", s(fstype)),
-            ("flags", u(*f)),
-        ]),
-        Detail::Umount { target, flags: f } => {
-            vec_of([("res", res), ("name", s(target)), ("flags", u((*f).into()))])
-        }
-        Detail::SetTime { .. } => vec_of([("res", res)]),
-        Detail::Unshare { flags: f } => vec_of([("res", res), ("flags", u(*f))]),
-        Detail::Setns { fd, nstype } => vec_of([
-            ("res", res),
-            ("fd", n(*fd)),
-            ("nstype", n((*nstype).into())),
-        ]),
-        Detail::Bpf { cmd } => vec_of([("res", res), ("cmd", n((*cmd).into()))]),
-        Detail::Userfaultfd { flags: f } => vec_of([("res", res), ("flags", u((*f).into()))]),
+        } => emit(
+            each,
+            [
+                ("res", res),
+                ("dev", s(source)),
+                ("dir", s(target)),
+                ("type", s(fstype)),
+                ("flags", u(*f)),
+            ],
+        ),
+        Detail::Umount { target, flags: f } => emit(
+            each,
+            [("res", res), ("name", s(target)), ("flags", u((*f).into()))],
+        ),
+        Detail::SetTime { .. } => emit(each, [("res", res)]),
+        Detail::Unshare { flags: f } => emit(each, [("res", res), ("flags", u(*f))]),
+        Detail::Setns { fd, nstype } => emit(
+            each,
+            [
+                ("res", res),
+                ("fd", n(*fd)),
+                ("nstype", n((*nstype).into())),
+            ],
+        ),
+        Detail::Bpf { cmd } => emit(each, [("res", res), ("cmd", n((*cmd).into()))]),
+        Detail::Userfaultfd { flags: f } => emit(each, [("res", res), ("flags", u((*f).into()))]),
         Detail::SetIds {
             real,
             effective,
             saved,
         } => match ev.syscall {
-            Syscall::Setuid => vec_of([("res", res), ("uid", n(*real))]),
-            Syscall::Setgid => vec_of([("res", res), ("gid", n(*real))]),
-            Syscall::Setreuid => {
-                vec_of([("res", res), ("ruid", n(*real)), ("euid", n(*effective))])
-            }
-            Syscall::Setregid => {
-                vec_of([("res", res), ("rgid", n(*real)), ("egid", n(*effective))])
-            }
-            Syscall::Setresgid => vec_of([
-                ("res", res),
-                ("rgid", n(*real)),
-                ("egid", n(*effective)),
-                ("sgid", n(*saved)),
-            ]),
-            _ => vec_of([
-                ("res", res),
-                ("ruid", n(*real)),
-                ("euid", n(*effective)),
-                ("suid", n(*saved)),
-            ]),
+            Syscall::Setuid => emit(each, [("res", res), ("uid", n(*real))]),
+            Syscall::Setgid => emit(each, [("res", res), ("gid", n(*real))]),
+            Syscall::Setreuid => emit(
+                each,
+                [("res", res), ("ruid", n(*real)), ("euid", n(*effective))],
+            ),
+            Syscall::Setregid => emit(
+                each,
+                [("res", res), ("rgid", n(*real)), ("egid", n(*effective))],
+            ),
+            Syscall::Setresgid => emit(
+                each,
+                [
+                    ("res", res),
+                    ("rgid", n(*real)),
+                    ("egid", n(*effective)),
+                    ("sgid", n(*saved)),
+                ],
+            ),
+            _ => emit(
+                each,
+                [
+                    ("res", res),
+                    ("ruid", n(*real)),
+                    ("euid", n(*effective)),
+                    ("suid", n(*saved)),
+                ],
+            ),
         },
     };
-    for (name, value) in params {
-        if !f(name, value) {
-            return;
-        }
-    }
 }
 
-/// A fixed-capacity list of parameters on the stack.
-struct Params<'e> {
-    items: [(&'static str, Text<'e>); MAX_PARAMS],
-    len: usize,
-    next: usize,
+/// The parameters `execve` and `clone` begin with: the task, as the event shows it.
+fn task_params<'e>(ev: &'e Event, res: Text<'e>) -> [(&'static str, Text<'e>); 8] {
+    let p = &ev.process;
+    [
+        ("res", res),
+        ("exe", Text::Str(&p.exe)),
+        (
+            "args",
+            Text::Join {
+                items: &p.args,
+                sep: " ",
+            },
+        ),
+        ("tid", Text::Int(p.tid.into())),
+        ("pid", Text::Int(p.pid.into())),
+        ("ptid", Text::Int(p.ppid.into())),
+        ("cwd", Text::Str(&p.cwd)),
+        ("comm", Text::Str(&p.comm)),
+    ]
 }
 
-const MAX_PARAMS: usize = 24;
-
-fn vec_of<'e, const N: usize>(items: [(&'static str, Text<'e>); N]) -> Params<'e> {
-    let mut out = Params {
-        items: [("", Text::Str("")); MAX_PARAMS],
-        len: 0,
-        next: 0,
-    };
-    for (slot, item) in out.items.iter_mut().zip(items) {
-        *slot = item;
-        out.len += 1;
-    }
-    out
-}
-
-impl<'e> Iterator for Params<'e> {
-    type Item = (&'static str, Text<'e>);
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.next >= self.len {
-            return None;
-        }
-        self.next += 1;
-        Some(self.items[self.next - 1])
-    }
+/// Calls `f` with each parameter until it returns false; whether it never did.
+fn emit<'e, const N: usize>(
+    f: &mut dyn FnMut(&'static str, Text<'e>) -> bool,
+    params: [(&'static str, Text<'e>); N],
+) -> bool {
+    params.into_iter().all(|(name, value)| f(name, value))
 }
 
 #[cfg(test)]

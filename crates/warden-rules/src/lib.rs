@@ -1,15 +1,21 @@
 //! Falco's rule language on Warden's events.
 //!
-//! [`RuleSet::load`] reads Falco rule files (texts, not paths: this crate does no I/O)
-//! with Falco's semantics for items, keys, `append`/`override`, redefinition and load
-//! order, and compiles every rule once: lists substituted, macros resolved, exceptions
-//! applied, fields mapped onto [`warden_events::Event`], event types computed.
-//! [`RuleSet::evaluate`] then runs the rules that can match an event's type, in load
-//! order, on borrowed data: a non-matching event allocates nothing. [`RuleSet::alert`]
-//! renders an alert in Falco's JSON shape. [`Filter`] compiles one condition on its own.
+//! The whole API, as the agent uses it:
 //!
-//! Errors and warnings carry Falco's codes (`LOAD_ERR_COMPILE_CONDITION`, ...), the
-//! file, line and column, and the item.
+//! - [`RuleSet::load`] takes rule files as `(name, text)` pairs ([`RuleFile`]; this crate
+//!   does no I/O) and a host name, reads them with Falco's semantics for items, keys,
+//!   `append`/`override`, redefinition and load order, and compiles every rule once:
+//!   lists substituted, macros resolved, exceptions applied, fields mapped onto
+//!   [`warden_events::Event`], rules indexed by event type. It returns [`Loaded`]: the
+//!   rule set when nothing is an error, and every [`Diagnostic`] (Falco's codes, file,
+//!   line, column, item).
+//! - [`RuleSet::alerts`] evaluates one event in [`MatchMode::First`] or
+//!   [`MatchMode::All`] and returns the [`Alert`]s it raises: the rendered output and
+//!   `output_fields`, in Falco's JSON shape ([`Alert::to_json_line`]). An event that
+//!   matches no rule allocates nothing. [`RuleSet::evaluate`] gives the matching
+//!   [`Rule`]s instead, and [`RuleSet::alert`] renders one.
+//!
+//! [`Filter`] compiles a single condition (`warden trace --filter`).
 
 mod check;
 mod compiler;
@@ -23,9 +29,8 @@ mod tables;
 mod text;
 
 pub use compiler::{CompileError, Definitions, Rule};
-pub use diagnostics::{Code, Diagnostic, ItemRef};
+pub use diagnostics::{Code, DIAGNOSTIC_SCHEMA, Diagnostic, ItemRef};
 pub use engine::{Filter, Loaded, MatchMode, RuleSet};
-pub use fields::field_names;
-pub use loader::{ENGINE_VERSION, Priority, RuleFile};
+pub use loader::{Priority, RuleFile};
 pub use output::Alert;
 pub use parser::Pos;

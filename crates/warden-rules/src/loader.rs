@@ -11,7 +11,7 @@ use crate::diagnostics::{Code, Context, Diagnostic, ItemRef};
 use crate::parser;
 
 /// The newest rules engine version Warden's loader implements.
-pub const ENGINE_VERSION: (u64, u64, u64) = (0, 63, 0);
+pub(crate) const ENGINE_VERSION: (u64, u64, u64) = (0, 63, 0);
 
 /// The version of Falco's `container` plugin whose fields Warden supplies natively.
 const CONTAINER_PLUGIN_VERSION: (u64, u64, u64) = (0, 6, 0);

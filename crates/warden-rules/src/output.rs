@@ -5,7 +5,7 @@ use serde_json::{Map, Value as Json};
 use warden_events::Event;
 
 use crate::check::{self, Operand, Rendered, Transformer};
-use crate::fields::{self, FieldError, FieldType, Host};
+use crate::fields::{self, FieldError, Host};
 use crate::loader::Priority;
 use crate::text::{StackBuf, TimeStyle, write_time};
 
@@ -70,18 +70,18 @@ impl Template {
                 Part::Literal(s) => text.push_str(s),
                 Part::Field { key, operand } => {
                     let rendered = check::render(operand, ev, host);
-                    let time_style = match operand {
-                        Operand::Field(f) if f.id == fields::Id::EvtTime(TimeStyle::Clock) => {
-                            Some(TimeStyle::Clock)
-                        }
-                        Operand::Field(f) if f.ty == FieldType::Time => Some(TimeStyle::Iso8601),
-                        _ => None,
-                    };
+                    // `evt.time` is a clock in text and a number in JSON; other times
+                    // are numbers in both, as libsinsp prints them (`PF_DEC`).
+                    let clock = matches!(operand,
+                        Operand::Field(f) if f.id == fields::Id::EvtTime(TimeStyle::Clock));
                     match &rendered {
                         Rendered::Missing => text.push_str("<NA>"),
                         Rendered::Text(s) => text.push_str(s),
-                        Rendered::Num(n) if let Some(style) = time_style => {
-                            text.push_str(&time_text(u64::try_from(*n).unwrap_or(0), style));
+                        Rendered::Num(n) if clock => {
+                            text.push_str(&time_text(
+                                u64::try_from(*n).unwrap_or(0),
+                                TimeStyle::Clock,
+                            ));
                         }
                         Rendered::Num(n) => text.push_str(&n.to_string()),
                     }

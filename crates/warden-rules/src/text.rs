@@ -10,8 +10,11 @@ use std::cmp::Ordering;
 use std::fmt::Write as _;
 
 use memchr::memmem;
-use regex_automata::dfa::{Automaton, StartKind, dense};
-use regex_automata::util::{primitives::StateID, start, syntax};
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
+
+use regex_automata::hybrid::dfa::{Cache, DFA};
+use regex_automata::util::{pool::Pool, start, syntax};
 use regex_automata::{Anchored, nfa::thompson};
 
 use warden_events::Mount;
@@ -230,6 +233,19 @@ impl Source for Text<'_> {
                 go
             }
         }
+    }
+}
+
+/// A value that is already one slice of bytes.
+pub(crate) struct Bytes<'a>(pub(crate) &'a [u8]);
+
+impl Source for Bytes<'_> {
+    fn contiguous(&self) -> Option<&[u8]> {
+        Some(self.0)
+    }
+
+    fn each(&self, f: &mut dyn FnMut(&[u8]) -> bool) -> bool {
+        f(self.0)
     }
 }
 
@@ -492,6 +508,14 @@ impl Needle {
         }
     }
 
+    pub(crate) fn found_in_bytes(&self, s: &[u8]) -> bool {
+        if self.fold {
+            self.found_in(&Bytes(s))
+        } else {
+            self.finder.find(s).is_some()
+        }
+    }
+
     pub(crate) fn found_in(&self, s: &dyn Source) -> bool {
         if self.bytes.is_empty() {
             return true;
@@ -524,20 +548,40 @@ impl Needle {
     }
 }
 
-/// A whole-value matcher compiled to a DFA: `glob`, `iglob` and `regex`.
-#[derive(Debug, Clone)]
+/// A whole-value matcher for `glob`, `iglob` and `regex`: a lazy DFA, as RE2 (Falco's
+/// engine) builds one. States are built the first time input reaches them, so any
+/// pattern compiles quickly and none is refused for the size of its full DFA; the
+/// states live in a cache per thread (taken from a pool, kept across evaluations and
+/// bounded: a full cache is cleared and refilled), so steady-state matching allocates
+/// nothing. Shared (`Arc`) because rules are specialised per event type by cloning.
+#[derive(Clone)]
 pub(crate) struct Pattern {
-    dfa: dense::DFA<Vec<u32>>,
-    start: StateID,
+    inner: Arc<LazyPattern>,
 }
 
-/// The DFA size above which a pattern is refused (keeps loading bounded).
-const DFA_SIZE_LIMIT: usize = 8 << 20;
+type CacheFn = Box<dyn Fn() -> Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+struct LazyPattern {
+    dfa: DFA,
+    caches: Pool<Cache, CacheFn>,
+    /// The pattern as written, for `Debug`.
+    source: String,
+}
+
+impl std::fmt::Debug for Pattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Pattern").field(&self.inner.source).finish()
+    }
+}
+
+/// The compiled NFA size above which a pattern is refused (keeps loading bounded; a
+/// counted repetition such as `[a-z]{1000}` stays far below it).
+const NFA_SIZE_LIMIT: usize = 4 << 20;
 
 impl Pattern {
     /// `regex`: RE2 syntax, matched against the whole value.
     pub(crate) fn regex(pattern: &str) -> Result<Pattern, String> {
-        Pattern::build(pattern, syntax::Config::new(), true)
+        Pattern::build(pattern, pattern, syntax::Config::new(), true)
     }
 
     /// `glob` / `iglob`: fnmatch(3) without `FNM_PATHNAME`, so `*` crosses `/`.
@@ -547,40 +591,70 @@ impl Pattern {
             .utf8(false)
             .dot_matches_new_line(true)
             .case_insensitive(case_insensitive);
-        Pattern::build(&glob_to_regex(pattern), config, false)
+        Pattern::build(pattern, &glob_to_regex(pattern), config, false)
     }
 
-    fn build(pattern: &str, syntax: syntax::Config, utf8: bool) -> Result<Pattern, String> {
-        let dfa = dense::Builder::new()
-            .configure(
-                dense::DFA::config()
-                    .start_kind(StartKind::Anchored)
-                    .dfa_size_limit(Some(DFA_SIZE_LIMIT))
-                    .determinize_size_limit(Some(DFA_SIZE_LIMIT)),
-            )
+    fn build(
+        source: &str,
+        pattern: &str,
+        syntax: syntax::Config,
+        utf8: bool,
+    ) -> Result<Pattern, String> {
+        let dfa = DFA::builder()
             .syntax(syntax)
-            .thompson(thompson::Config::new().utf8(utf8))
+            .thompson(
+                thompson::Config::new()
+                    .utf8(utf8)
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+            )
             .build(&format!("(?:{pattern})\\z"))
-            .map_err(|e| e.to_string())?;
-        let start = dfa
-            .start_state(&start::Config::new().anchored(Anchored::Yes))
-            .map_err(|e| e.to_string())?;
-        Ok(Pattern { dfa, start })
+            .map_err(|e| error_chain(&e))?;
+        let for_caches = dfa.clone();
+        let create: CacheFn = Box::new(move || for_caches.create_cache());
+        Ok(Pattern {
+            inner: Arc::new(LazyPattern {
+                dfa,
+                caches: Pool::new(create),
+                source: source.to_owned(),
+            }),
+        })
     }
 
     pub(crate) fn matches(&self, s: &dyn Source) -> bool {
-        let mut state = self.start;
+        let LazyPattern { dfa, caches, .. } = &*self.inner;
+        let mut cache = caches.get();
+        let cache: &mut Cache = &mut cache;
+        // Errors come only from quit bytes and give-up limits, neither configured here.
+        let Ok(mut state) = dfa.start_state(cache, &start::Config::new().anchored(Anchored::Yes))
+        else {
+            return false;
+        };
         let alive = s.each(&mut |chunk| {
             for &b in chunk {
-                state = self.dfa.next_state(state, b);
-                if self.dfa.is_dead_state(state) {
-                    return false;
+                match dfa.next_state(cache, state, b) {
+                    Ok(next) if !next.is_dead() => state = next,
+                    _ => return false,
                 }
             }
             true
         });
-        alive && self.dfa.is_match_state(self.dfa.next_eoi_state(state))
+        alive
+            && dfa
+                .next_eoi_state(cache, state)
+                .is_ok_and(|end| end.is_match())
     }
+}
+
+/// An error with its causes (`error building NFA: ... exceeds size limit ...`).
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(e) = cause {
+        text.push_str(": ");
+        text.push_str(&e.to_string());
+        cause = e.source();
+    }
+    text
 }
 
 /// fnmatch(3) syntax (`*`, `?`, `[...]`, `[!...]`, backslash escapes) as a regex.
@@ -658,53 +732,126 @@ fn bracket(chars: &[char]) -> Option<(String, usize)> {
     None
 }
 
-/// FNV-1a, fed chunk by chunk: the same hash however a value is split.
-pub(crate) fn hash(s: &dyn Source) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    s.each(&mut |chunk| {
-        for &b in chunk {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        true
-    });
+/// A fast hash of a byte string: one multiply per 8 bytes (FxHash's mixing).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mix = |h: u64, word: u64| (h.rotate_left(5) ^ word).wrapping_mul(K);
+    let mut h = bytes.len() as u64;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(word);
+        h = mix(h, u64::from_le_bytes(w));
+    }
+    let rest = words.remainder();
+    if !rest.is_empty() {
+        let mut w = [0u8; 8];
+        w[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(w));
+    }
     h
 }
 
-/// A set of strings for `in` / `intersects`: sorted by hash, checked byte for byte.
+/// A set of strings for `in` / `intersects`: hashes sorted for a binary search, items
+/// checked byte for byte, behind a filter on length (most values have a length no
+/// item has).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct StrSet {
-    entries: Vec<(u64, Box<[u8]>)>,
+    hashes: Vec<u64>,
+    /// In the order of `hashes`.
+    items: Vec<Box<[u8]>>,
+    /// Bit `n` is set when an item is `n` bytes long; bit 63 stands for 63 and longer.
+    lengths: u64,
+}
+
+fn length_bit(len: usize) -> u64 {
+    1 << len.min(63)
 }
 
 impl StrSet {
     pub(crate) fn new<'a>(items: impl IntoIterator<Item = &'a [u8]>) -> StrSet {
         let mut entries: Vec<(u64, Box<[u8]>)> = items
             .into_iter()
-            .map(|item| (hash(&Text::Str(bytes_as_str(item))), item.into()))
+            .map(|item| (hash_bytes(item), item.into()))
             .collect();
         entries.sort();
         entries.dedup();
-        StrSet { entries }
+        let lengths = entries
+            .iter()
+            .fold(0, |bits, (_, item)| bits | length_bit(item.len()));
+        let (hashes, items) = entries.into_iter().unzip();
+        StrSet {
+            hashes,
+            items,
+            lengths,
+        }
     }
 
     pub(crate) fn contains(&self, s: &dyn Source) -> bool {
-        let h = hash(s);
-        let start = self.entries.partition_point(|(eh, _)| *eh < h);
-        self.entries[start..]
+        if self.lengths & length_bit(total_len(s)) == 0 {
+            return false;
+        }
+        with_contiguous(s, |value| self.contains_bytes(value))
+    }
+
+    pub(crate) fn contains_bytes(&self, value: &[u8]) -> bool {
+        if self.lengths & length_bit(value.len()) == 0 {
+            return false;
+        }
+        let h = hash_bytes(value);
+        let start = self.hashes.partition_point(|&eh| eh < h);
+        self.hashes[start..]
             .iter()
-            .take_while(|(eh, _)| *eh == h)
-            .any(|(_, bytes)| eq(s, bytes))
+            .zip(&self.items[start..])
+            .take_while(|&(&eh, _)| eh == h)
+            .any(|(_, item)| **item == *value)
     }
 }
 
-/// Rule text is UTF-8 and so are set items; a lossy view keeps hashing byte-exact for
-/// the valid case and total for the rest.
-fn bytes_as_str(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
+/// How long a value made of pieces may be for [`with_contiguous`] to copy it on the stack.
+const STACK_COPY: usize = 4096;
+
+/// Calls `f` with the value as one slice: borrowed when it is one, else copied into a
+/// stack buffer, or (past [`STACK_COPY`] bytes) onto the heap.
+pub(crate) fn with_contiguous<R>(s: &dyn Source, f: impl FnOnce(&[u8]) -> R) -> R {
+    if let Some(bytes) = s.contiguous() {
+        return f(bytes);
+    }
+    let mut buf = [0u8; STACK_COPY];
+    let mut len = 0;
+    let fits = s.each(&mut |chunk| {
+        let Some(dst) = buf.get_mut(len..len + chunk.len()) else {
+            return false;
+        };
+        dst.copy_from_slice(chunk);
+        len += chunk.len();
+        true
+    });
+    if fits {
+        f(&buf[..len])
+    } else {
+        let mut bytes = Vec::new();
+        s.each(&mut |chunk| {
+            bytes.extend_from_slice(chunk);
+            true
+        });
+        f(&bytes)
+    }
 }
 
-/// Materialises a value (outputs, `val()` right-hand sides).
+/// Whether `needle` occurs in `hay` (ASCII case-insensitively with `fold`), without
+/// building a searcher: for needles known only at evaluation time (`val()`).
+pub(crate) fn find(hay: &[u8], needle: &[u8], fold: bool) -> bool {
+    if !fold {
+        return memmem::find(hay, needle).is_some();
+    }
+    needle.is_empty()
+        || hay
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Materialises a value (outputs).
 pub(crate) fn to_string(s: &dyn Source) -> String {
     let mut bytes = Vec::new();
     s.each(&mut |chunk| {
@@ -742,10 +889,13 @@ mod tests {
         assert!(!Needle::new(b"cls", false).found_in(&cmd));
         assert_eq!(compare(&cmd, b"sh -c"), Ordering::Greater);
         assert_eq!(compare(&cmd, b"sh -d"), Ordering::Less);
-        assert_eq!(hash(&cmd), hash(&Text::Str("sh -c ls /tmp")));
         let set = StrSet::new([&b"sh -c ls /tmp"[..], b"other"]);
         assert!(set.contains(&cmd));
         assert!(!set.contains(&Text::Str("sh -c ls")));
+        let long = "x".repeat(100);
+        let set = StrSet::new([long.as_bytes(), b""]);
+        assert!(set.contains(&Text::Str(&long)) && set.contains(&Text::Str("")));
+        assert!(!set.contains(&Text::Str(&long[..70])) && !set.contains(&Text::Str("x")));
     }
 
     #[test]
@@ -774,6 +924,17 @@ mod tests {
         assert!(!r.matches(&Text::Str("abc1x")));
         assert!(!r.matches(&Text::Str("xabc")));
         assert!(Pattern::regex("(").is_err());
+        // Patterns whose full DFA is exponential are built lazily, only where input goes.
+        let r = Pattern::regex("(a|b)*a(a|b){25}").unwrap();
+        let hit = format!("a{}", "b".repeat(25));
+        assert!(r.matches(&Text::Str(&hit)));
+        assert!(!r.matches(&Text::Str(&hit[1..])));
+        let g = Pattern::glob("[a-z]*[a-z]*x?????????????????", false).unwrap();
+        assert!(g.matches(&Text::Str("abcx12345678901234567")));
+        assert!(!g.matches(&Text::Str("abcx1234567890123456")));
+        // A pattern too large to compile is an error that says so.
+        let err = Pattern::regex(r"\w{1000}").unwrap_err();
+        assert!(err.contains("exceeded limit"), "{err}");
     }
 
     #[test]

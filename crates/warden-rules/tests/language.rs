@@ -3,10 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-#[path = "common/events.rs"]
-mod events;
+mod common;
 
-use events::{connect, exec, in_container, open};
+use common::events::{connect, exec, in_container, open};
 use warden_events::Event;
 use warden_rules::Filter;
 
@@ -171,6 +170,30 @@ fn missing_values_are_never_equal() {
             ("k8s.ns.name = prod", false),
         ],
     );
+    // Names of ids with no account are text, as libsinsp gives them: `root` for 0 and
+    // `<NA>` otherwise, so rules can test for them.
+    let mut unknown = exec();
+    unknown.process.user = None;
+    unknown.process.group = None;
+    unknown.process.loginname = None;
+    check(
+        &unknown,
+        &[
+            ("user.name = '<NA>' and group.name = '<NA>'", true),
+            ("user.loginname = '<NA>'", true),
+            ("user.name exists", true),
+        ],
+    );
+    unknown.process.euid = 0;
+    unknown.process.egid = 0;
+    unknown.process.loginuid = None;
+    check(
+        &unknown,
+        &[
+            ("user.name = root and group.name = root", true),
+            ("user.loginname = '<NA>' and user.loginuid = -1", true),
+        ],
+    );
 }
 
 #[test]
@@ -191,6 +214,11 @@ fn transformers() {
             ("proc.exepath endswith val(proc.name)", true),
             ("proc.cmdline startswith val(proc.name)", true),
             ("proc.name != val(proc.aname[1])", true),
+            ("proc.args contains val(proc.name)", false),
+            ("toupper(proc.cmdline) icontains val(proc.exe)", true),
+            ("proc.cmdline contains val(proc.cmdline)", true),
+            ("proc.exepath > val(proc.cwd)", true),
+            ("proc.cmdline contains val(proc.aname[9])", false),
         ],
     );
     let mut b64 = exec();

@@ -4,11 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
-#[path = "common/events.rs"]
-mod events;
 
+use common::events::{exec, open};
 use common::load;
-use events::{exec, open};
 use warden_events::Event;
 use warden_rules::{Code, Loaded, MatchMode, Priority};
 
@@ -24,6 +22,12 @@ fn matched(loaded: &Loaded, event: &Event) -> Vec<String> {
 
 fn codes(loaded: &Loaded) -> Vec<Code> {
     loaded.diagnostics.iter().map(|d| d.code).collect()
+}
+
+/// Asserts that loading `text` fails with one error, which contains `expected`.
+fn fails_with(text: &str, expected: &str) {
+    let error = only_error(&load(text));
+    assert!(error.contains(expected), "{error}");
 }
 
 fn only_error(loaded: &Loaded) -> String {
@@ -134,12 +138,9 @@ fn override_errors() {
     let text = format!(
         "{BASE}- rule: Shell\n  condition: and proc.tty = 0\n  output: x\n  override:\n    condition: append\n"
     );
-    let error = only_error(&load(&text));
-    assert!(
-        error.contains(
-            "Unexpected key 'output': no corresponding entry under 'override' is defined."
-        ),
-        "{error}"
+    fails_with(
+        &text,
+        "Unexpected key 'output': no corresponding entry under 'override' is defined.",
     );
     let text =
         format!("{BASE}- rule: Shell\n  priority: debug\n  override:\n    priority: append\n");
@@ -246,10 +247,9 @@ fn condition_errors_carry_positions() {
     let error = only_error(&load(text));
     assert!(error.starts_with("rules.yaml:3:14: error LOAD_ERR_COMPILE_CONDITION (rule 'Broken'): expected a string value"), "{error}");
     let text = "- rule: Field\n  desc: d\n  condition: evt.type = execve and proc.nosuch = 1\n  output: o\n  priority: info\n";
-    let error = only_error(&load(text));
-    assert!(
-        error.contains("filter_check called with nonexistent field proc.nosuch"),
-        "{error}"
+    fails_with(
+        text,
+        "filter_check called with nonexistent field proc.nosuch",
     );
     let text = "- rule: Out\n  desc: d\n  condition: evt.type = execve\n  output: bad %proc.nosuch\n  priority: info\n";
     let error = only_error(&load(text));
@@ -259,8 +259,7 @@ fn condition_errors_carry_positions() {
     );
     let text = "- rule: R\n  desc: d\n  output: o\n  priority: info\n";
     assert!(only_error(&load(text)).contains("Item has no mapping for key 'condition'"));
-    let error = only_error(&load("- rule: [unclosed\n"));
-    assert!(error.contains("LOAD_ERR_YAML_PARSE"), "{error}");
+    fails_with("- rule: [unclosed\n", "LOAD_ERR_YAML_PARSE");
 }
 
 #[test]
@@ -294,7 +293,6 @@ fn warnings_have_falcos_kinds() {
         Code::UnusedList,
         Code::UnknownSource,
         Code::UnknownItem,
-        Code::UnsafeNaCheck,
     ] {
         assert!(got.contains(&code), "{code:?} in {got:?}");
     }
@@ -458,7 +456,94 @@ fn exception_errors() {
         ),
     ];
     for (exceptions, message) in cases {
-        let error = only_error(&load(&rule(exceptions)));
-        assert!(error.contains(message), "{error}");
+        fails_with(&rule(exceptions), message);
+    }
+}
+
+#[test]
+fn nesting_and_expansion_are_bounded() {
+    // The deepest condition the parser admits compiles and evaluates on a test
+    // thread's stack, unoptimised; one level more is an error, not a crash.
+    let deep = |levels: usize| {
+        let mut cond = "proc.name = curl".to_owned();
+        for i in 0..levels {
+            let op = if i % 2 == 0 { "and" } else { "or" };
+            cond = format!("evt.type = execve {op} ({cond})");
+        }
+        format!("- rule: Deep\n  desc: d\n  condition: {cond}\n  output: o\n  priority: info\n")
+    };
+    assert_eq!(matched(&load(&deep(79)), &exec()), ["Deep"]);
+    assert!(only_error(&load(&deep(80))).contains("exceeded max depth limit of 400"));
+
+    // Macros that use the previous one twice double the tree at every level.
+    let mut text = "- macro: m0\n  condition: proc.name = curl\n".to_owned();
+    for i in 1..=20 {
+        let p = i - 1;
+        text.push_str(&format!("- macro: m{i}\n  condition: (m{p} and m{p})\n"));
+    }
+    text.push_str("- rule: Huge\n  desc: d\n  condition: evt.type = execve and m20\n  output: o\n  priority: info\n");
+    fails_with(&text, "the condition is too large once macros are expanded");
+}
+
+#[test]
+fn list_substitution_is_bounded() {
+    // Each list names the next one twice; substitution runs in definition order, so the
+    // condition doubles with every list, as in Falco, until the limit stops it.
+    let mut text = String::new();
+    for i in 0..40 {
+        text.push_str(&format!("- list: l{i}\n  items: [l{n}, l{n}]\n", n = i + 1));
+    }
+    text.push_str("- rule: R\n  desc: d\n  condition: evt.type = execve and proc.name in (l0)\n  output: o\n  priority: info\n");
+    fails_with(
+        &text,
+        "the condition is longer than 4194304 bytes once lists are substituted",
+    );
+}
+
+#[test]
+fn every_construct_in_one_file() {
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/features.yaml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let loaded = load(&text);
+    assert!(loaded.diagnostics.is_empty(), "{:#?}", loaded.diagnostics);
+    assert_eq!(matched(&loaded, &exec()), ["Fetcher run"]);
+    let rules = loaded.rules.as_ref().unwrap();
+    let alert = rules.alerts(&exec(), MatchMode::First).remove(0);
+    assert!(
+        alert.output.starts_with(
+            "12:13:20.000000000: Notice curl ran (cmd=curl -s https://Example.com/a b parent=bash gparent=sshd exe=curl upper=CURL fd=<NA> user=alice)"
+        ),
+        "{}",
+        alert.output
+    );
+    let mut in_ci = exec();
+    in_ci.process.cwd = "/srv/ci".into();
+    assert!(matched(&loaded, &in_ci).is_empty());
+    let mut by_make = exec();
+    by_make.process.ancestors[0].comm = "make".into();
+    by_make.process.cwd = "/home/build/x".into();
+    assert!(matched(&loaded, &by_make).is_empty());
+    let written = open("/home/alice/.bashrc", ".bashrc", 0o1);
+    assert_eq!(matched(&loaded, &written), ["Shell config written"]);
+}
+
+#[test]
+fn more_distinct_checks_than_an_event_type_shares_still_evaluate() {
+    // Each rule has its own check: past the table of shared checks, they are evaluated
+    // in place.
+    let mut text = String::new();
+    for i in 0..1100 {
+        text.push_str(&format!(
+            "- rule: R{i}\n  desc: d\n  condition: evt.type = execve and proc.name = n{i}\n  output: o\n  priority: info\n"
+        ));
+    }
+    let loaded = load(&text);
+    for i in [0, 1023, 1024, 1099] {
+        let mut ev = exec();
+        ev.process.comm = format!("n{i}");
+        assert_eq!(matched(&loaded, &ev), [format!("R{i}")]);
     }
 }

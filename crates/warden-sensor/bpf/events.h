@@ -18,7 +18,7 @@
 #define KIND_EXIT 3
 #define KIND_OPEN 4
 #define KIND_PATH 5   /* unlink, rename, chmod, chown, link, symlink, mkdir, ... */
-#define KIND_SOCKET 6 /* connect, accept, listen, bind, sendto, sendmsg, dup, socket */
+#define KIND_SOCKET 6 /* connect, accept, listen, bind, send*, recv*, dup, socket */
 #define KIND_OTHER 7  /* ptrace, memfd_create, modules, mount, clocks, set*id, ns, bpf */
 #define KIND_MAX 8
 
@@ -128,5 +128,13 @@ struct syscall_event {
 	 * SOCKET sockaddr bytes; OTHER up to four strings */
 	__u16 lens[4];
 };
+
+/* The sizes src/raw.rs asserts too: a layout change must change both. */
+_Static_assert(sizeof(struct event_header) == 112, "event_header");
+_Static_assert(sizeof(struct exec_event) == 224, "exec_event");
+_Static_assert(sizeof(struct fork_event) == 144, "fork_event");
+_Static_assert(sizeof(struct exit_event) == 120, "exit_event");
+_Static_assert(sizeof(struct sock_info) == 48, "sock_info");
+_Static_assert(sizeof(struct syscall_event) == 240, "syscall_event");
 
 #endif

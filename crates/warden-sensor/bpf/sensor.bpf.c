@@ -52,12 +52,15 @@ struct {
 	__type(value, __u64);
 } lost_events SEC(".maps");
 
-/* tgid -> exec id of its current image. Processes that have not exec'd since the
- * sensor started have no entry; their id is derived from their start time. */
+/* The exec id of a process's current image, kept on its thread-group leader. Task
+ * storage rather than a hash keyed by tgid: no lock, no capacity, and the kernel frees
+ * it with the task (an LRU hash's update and delete cost about 1 µs per exec here).
+ * Processes that have not exec'd since the sensor started have none; their id is
+ * derived from their start time. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u64);
 } exec_ids SEC(".maps");
 
@@ -111,11 +114,28 @@ struct event_buffer {
 };
 
 #define WALK_HALF 512
+struct cgroup_path {
+	__u32 len; /* including the NUL */
+	char path[CGROUP_MAX];
+};
+
 struct walk_buffer {
 	char buf[WALK_HALF * 2];
 	struct path_key key;
 	__u8 key_tail[512];
+	struct cgroup_path cgroup;
 };
+
+/* kernfs node id -> the cgroup's path. Walking a cgroup's path costs about 1 µs an
+ * exec; a cgroup's path never changes in practice (cgroupfs allows renames, which no
+ * runtime uses), and ids are never reused (64-bit: inode and generation), so each
+ * cgroup is walked once. A full map only means walking again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct cgroup_path);
+} cgroup_paths SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -165,13 +185,12 @@ static __always_inline struct walk_buffer *walk_buffer(void)
 static __always_inline __u64 derived_exec_id(struct task_struct *task)
 {
 	/* Low byte 0xff: never produced by an exec, whose low byte is its CPU (< 255). */
-	return (BPF_CORE_READ(task, group_leader, start_boottime) << 8) | 0xff;
+	return (task->group_leader->start_boottime << 8) | 0xff;
 }
 
 static __always_inline __u64 exec_id_of(struct task_struct *task)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	__u64 *id = bpf_map_lookup_elem(&exec_ids, &tgid);
+	__u64 *id = bpf_task_storage_get(&exec_ids, task->group_leader, 0, 0);
 	return id ? *id : derived_exec_id(task);
 }
 
@@ -193,32 +212,44 @@ static __always_inline void submit(struct event_buffer *buf, __u64 fixed, __u32 
 		count_loss(buf->h.kind);
 }
 
+/*
+ * The header from the task's own fields. Programs here get BTF-typed task pointers
+ * (tp_btf arguments, bpf_get_current_task_btf), so fields are read with direct,
+ * CO-RE-relocated loads rather than bpf_probe_read_kernel calls. `now` is passed in:
+ * a clock read costs about 0.6 µs on the project's (PVM guest) kernel, so each event
+ * reads the clock at most once, and a fork not at all (the child's start time is it).
+ */
 static __always_inline void fill_header(struct event_header *h, struct task_struct *task, __u16 kind,
-					__u32 syscall, __s64 res)
+					__u32 syscall, __s64 res, __u64 now, __u64 exec_id)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	const struct cred *cred = BPF_CORE_READ(task, cred);
+	const struct cred *cred = task->cred;
 
 	h->kind = kind;
 	h->nstr = 0;
 	h->syscall = syscall;
-	h->boot_ns = bpf_ktime_get_boot_ns();
-	h->exec_id = exec_id_of(task);
+	h->boot_ns = now;
+	h->exec_id = exec_id;
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->res = res;
-	/* kernel_cap_t is one u64 since 6.3 and two u32s, low first, before: 8 bytes
-	 * from the field's start read both layouts the same. */
-	bpf_probe_read_kernel(&h->cap_effective, 8, __builtin_preserve_access_index(&cred->cap_effective));
-	bpf_probe_read_kernel(&h->cap_permitted, 8, __builtin_preserve_access_index(&cred->cap_permitted));
-	bpf_probe_read_kernel(&h->cap_inheritable, 8, __builtin_preserve_access_index(&cred->cap_inheritable));
+	if (bpf_core_field_exists(cred->cap_effective.val)) {
+		h->cap_effective = cred->cap_effective.val;
+		h->cap_permitted = cred->cap_permitted.val;
+		h->cap_inheritable = cred->cap_inheritable.val;
+	} else {
+		/* Before 6.3 kernel_cap_t is two u32s, low first: 8 bytes read both. */
+		bpf_probe_read_kernel(&h->cap_effective, 8, __builtin_preserve_access_index(&cred->cap_effective));
+		bpf_probe_read_kernel(&h->cap_permitted, 8, __builtin_preserve_access_index(&cred->cap_permitted));
+		bpf_probe_read_kernel(&h->cap_inheritable, 8, __builtin_preserve_access_index(&cred->cap_inheritable));
+	}
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	h->uid = BPF_CORE_READ(cred, uid.val);
-	h->gid = BPF_CORE_READ(cred, gid.val);
-	h->euid = BPF_CORE_READ(cred, euid.val);
-	h->egid = BPF_CORE_READ(cred, egid.val);
-	h->loginuid = bpf_core_field_exists(task->loginuid) ? BPF_CORE_READ(task, loginuid.val) : (__u32)-1;
+	h->ppid = task->real_parent->tgid;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
+	h->euid = cred->euid.val;
+	h->egid = cred->egid.val;
+	h->loginuid = bpf_core_field_exists(task->loginuid) ? task->loginuid.val : (__u32)-1;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 }
 
@@ -264,12 +295,31 @@ static __always_inline __u16 append_user_bytes(char *blob, __u32 *off, const voi
 struct walk_state {
 	struct walk_buffer *w;
 	struct dentry *dentry;
-	struct vfsmount *vfsmnt;
+	struct dentry *mnt_root; /* the current mount's root, read once per mount */
 	struct mount *mnt;
 	__u32 off;
 	__u32 truncated;
 	__u32 finished;
 };
+
+/* A dentry's parent and name, which the kernel keeps side by side. */
+struct dentry_link {
+	struct dentry *parent;
+	struct qstr name;
+};
+
+/* One read for both where the layout allows (every kernel so far), two otherwise:
+ * helper calls are most of a walk's cost. */
+static __always_inline void read_link(struct dentry *dentry, struct dentry_link *link)
+{
+	__u32 parent_at = bpf_core_field_offset(struct dentry, d_parent);
+	if (bpf_core_field_offset(struct dentry, d_name) == parent_at + 8) {
+		bpf_probe_read_kernel(link, sizeof(*link), (void *)dentry + parent_at);
+	} else {
+		link->parent = BPF_CORE_READ(dentry, d_parent);
+		link->name = BPF_CORE_READ(dentry, d_name);
+	}
+}
 
 /* One step up the tree: a component, or a jump from a mount's root to its mountpoint.
  * A bpf_loop callback, so the verifier checks one step rather than every unrolled
@@ -280,16 +330,13 @@ static long walk_step(__u32 index, struct walk_state *st)
 	 * against struct walk_state, which the kernel does not have. */
 	struct walk_buffer *w = st->w;
 	struct dentry *dentry = st->dentry;
-	struct vfsmount *vfsmnt = st->vfsmnt;
 	struct mount *mnt = st->mnt;
-	struct dentry *mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-	struct qstr name;
+	struct dentry_link link;
 	__u32 len, off = st->off;
 
 	if (!w)
 		return 1;
-	if (dentry == mnt_root) {
+	if (dentry == st->mnt_root) {
 		struct mount *mnt_parent = BPF_CORE_READ(mnt, mnt_parent);
 		if (mnt == mnt_parent) {
 			st->finished = 1;
@@ -297,17 +344,17 @@ static long walk_step(__u32 index, struct walk_state *st)
 		}
 		st->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
 		st->mnt = mnt_parent;
-		st->vfsmnt = __builtin_preserve_access_index(&mnt_parent->mnt);
+		st->mnt_root = BPF_CORE_READ(mnt_parent, mnt.mnt_root);
 		return 0;
 	}
-	name = BPF_CORE_READ(dentry, d_name);
-	len = name.len;
-	if (dentry == parent) {
+	read_link(dentry, &link);
+	len = link.name.len;
+	if (dentry == link.parent) {
 		/* Not reachable from any mount root: an anonymous or detached file,
 		 * named by its dentry alone ("memfd:x"). */
 		if (off == WALK_HALF - 1 && len < WALK_HALF - 1) {
 			off -= len;
-			bpf_probe_read_kernel(&w->buf[masked(off, WALK_HALF - 1)], masked(len, 255), name.name);
+			bpf_probe_read_kernel(&w->buf[masked(off, WALK_HALF - 1)], masked(len, 255), link.name.name);
 			st->off = off;
 		}
 		st->finished = 1;
@@ -318,10 +365,10 @@ static long walk_step(__u32 index, struct walk_state *st)
 		return 1;
 	}
 	off -= len + 1;
-	bpf_probe_read_kernel(&w->buf[masked(off + 1, WALK_HALF - 1)], masked(len, 255), name.name);
+	bpf_probe_read_kernel(&w->buf[masked(off + 1, WALK_HALF - 1)], masked(len, 255), link.name.name);
 	w->buf[masked(off, WALK_HALF - 1)] = '/';
 	st->off = off;
-	st->dentry = parent;
+	st->dentry = link.parent;
 	return 0;
 }
 
@@ -336,7 +383,7 @@ static __always_inline __u32 walk_dentry(struct walk_buffer *w, struct dentry *d
 	struct walk_state st = {
 		.w = w,
 		.dentry = dentry,
-		.vfsmnt = vfsmnt,
+		.mnt_root = BPF_CORE_READ(vfsmnt, mnt_root),
 		.mnt = container_of(vfsmnt, struct mount, mnt),
 		.off = WALK_HALF - 1,
 	};
@@ -352,13 +399,19 @@ static __always_inline __u32 walk_dentry(struct walk_buffer *w, struct dentry *d
 	return off | (st.truncated || !st.finished ? WALK_TRUNCATED : 0);
 }
 
-static __always_inline __u16 append_path(char *blob, struct walk_buffer *w, __u32 *off,
-					 const struct path *path, __u32 *truncated)
+static __always_inline __u16 append_dentry(char *blob, struct walk_buffer *w, __u32 *off,
+					   struct dentry *dentry, struct vfsmount *mnt, __u32 *truncated)
 {
-	__u32 start = walk_dentry(w, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
+	__u32 start = walk_dentry(w, dentry, mnt);
 	if (start & WALK_TRUNCATED)
 		*truncated = 1;
 	return append_kernel_str(blob, off, &w->buf[masked(start, WALK_HALF - 1)], PATH_MAX_READ);
+}
+
+static __always_inline __u16 append_path(char *blob, struct walk_buffer *w, __u32 *off,
+					 const struct path *path, __u32 *truncated)
+{
+	return append_dentry(blob, w, off, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt), truncated);
 }
 
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
@@ -459,18 +512,18 @@ static __always_inline int skip_current(struct task_struct *task)
 {
 	if (sensor_tgid && (bpf_get_current_pid_tgid() >> 32) == sensor_tgid)
 		return 1;
-	return BPF_CORE_READ(task, flags) & PF_KTHREAD;
+	return task->flags & PF_KTHREAD;
 }
 
 static __always_inline __u64 regs_arg(struct pt_regs *regs, int i)
 {
 	switch (i) {
-	case 0: return BPF_CORE_READ(regs, di);
-	case 1: return BPF_CORE_READ(regs, si);
-	case 2: return BPF_CORE_READ(regs, dx);
-	case 3: return BPF_CORE_READ(regs, r10);
-	case 4: return BPF_CORE_READ(regs, r8);
-	case 5: return BPF_CORE_READ(regs, r9);
+	case 0: return regs->di;
+	case 1: return regs->si;
+	case 2: return regs->dx;
+	case 3: return regs->r10;
+	case 4: return regs->r8;
+	case 5: return regs->r9;
 	}
 	return 0;
 }
@@ -479,9 +532,9 @@ static __always_inline struct syscall_event *begin_syscall_event(struct event_bu
 								 __u16 kind, struct pt_regs *regs, long ret)
 {
 	struct syscall_event *e = &buf->sys;
-	__u32 nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = regs->orig_ax;
 
-	fill_header(&e->h, task, kind, nr, ret);
+	fill_header(&e->h, task, kind, nr, ret, bpf_ktime_get_boot_ns(), exec_id_of(task));
 	for (int i = 0; i < 6; i++)
 		e->args[i] = regs_arg(regs, i);
 	e->aux[0] = 0;
@@ -527,18 +580,27 @@ static long kernfs_step(__u32 index, struct kernfs_state *st)
 	return 0;
 }
 
-/* The path of a cgroup's kernfs node ("/a/b"), written like walk_dentry's. */
-static __always_inline __u32 kernfs_path(struct walk_buffer *w, struct kernfs_node *kn)
+/* The path of a cgroup's kernfs node ("/a/b"), from the cache or walked (like
+ * walk_dentry) and cached. */
+static __always_inline struct cgroup_path *cgroup_path_of(struct walk_buffer *w, struct kernfs_node *kn)
 {
+	__u64 id = kn->id;
+	struct cgroup_path *cached = bpf_map_lookup_elem(&cgroup_paths, &id);
 	struct kernfs_state st = {.w = w, .kn = kn, .off = WALK_HALF - 1};
+	long n;
 
+	if (cached)
+		return cached;
 	w->buf[WALK_HALF - 1] = 0;
 	bpf_loop(16, kernfs_step, &st, 0);
 	if (st.off == WALK_HALF - 1) {
 		st.off -= 1;
 		w->buf[st.off] = '/';
 	}
-	return st.off;
+	n = bpf_probe_read_kernel_str(w->cgroup.path, CGROUP_MAX, &w->buf[masked(st.off, WALK_HALF - 1)]);
+	w->cgroup.len = n > 0 ? n : 0;
+	bpf_map_update_elem(&cgroup_paths, &id, &w->cgroup, BPF_NOEXIST);
+	return &w->cgroup;
 }
 
 /* &pid->numbers[level]. `numbers` is a flexible array, which aya's CO-RE relocator
@@ -551,12 +613,12 @@ static __always_inline const void *pid_number(struct pid *pid, __u32 level)
 
 static __always_inline __u32 tty_of(struct task_struct *task)
 {
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = task->signal->tty;
 	__u32 major, minor;
 	if (!tty)
 		return 0;
-	major = BPF_CORE_READ(tty, driver, major);
-	minor = BPF_CORE_READ(tty, driver, minor_start) + BPF_CORE_READ(tty, index);
+	major = tty->driver->major;
+	minor = tty->driver->minor_start + tty->index;
 	return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 }
 
@@ -567,12 +629,14 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	struct walk_buffer *w;
 	struct exec_event *e;
 	__u32 off = 0, truncated = 0;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
-	__u64 id;
+	__u64 id, now;
 
 	/* The new image gets a new exec id, whether or not its event is sent. */
-	id = (bpf_ktime_get_boot_ns() << 8) | (bpf_get_smp_processor_id() < 255 ? bpf_get_smp_processor_id() : 254);
-	bpf_map_update_elem(&exec_ids, &tgid, &id, BPF_ANY);
+	now = bpf_ktime_get_boot_ns();
+	id = (now << 8) | (bpf_get_smp_processor_id() < 255 ? bpf_get_smp_processor_id() : 254);
+	__u64 *slot = bpf_task_storage_get(&exec_ids, task->group_leader, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (slot)
+		*slot = id;
 
 	if (skip_current(task))
 		return 0;
@@ -584,52 +648,53 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	char *blob = (char *)buf + sizeof(struct exec_event);
 
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u32 nr = regs ? BPF_CORE_READ(regs, orig_ax) : 59;
-	fill_header(&e->h, task, KIND_EXEC, nr, 0);
+	__u32 nr = regs ? regs->orig_ax : 59;
+	fill_header(&e->h, task, KIND_EXEC, nr, 0, now, id);
 	e->h.nstr = 5;
-	e->exec_flags = nr == 322 && regs ? BPF_CORE_READ(regs, r8) : 0;
+	e->exec_flags = nr == 322 && regs ? regs->r8 : 0;
 	e->flags = 0;
-	e->start_boot_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	e->parent_exec_id = exec_id_of(BPF_CORE_READ(task, real_parent));
-	e->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	e->start_boot_ns = task->group_leader->start_boottime;
+	e->parent_exec_id = exec_id_of(task->real_parent);
+	e->mntns = task->nsproxy->mnt_ns->ns.inum;
 
+	/* The pointer is read as a plain value (not a BTF-typed one): the verifier allows
+	 * the variable-offset arithmetic of pid_number only on that. */
 	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	__u32 level = BPF_CORE_READ(pid, level);
+	__u32 level = task->thread_pid->level;
 	struct upid upid = {};
 	bpf_probe_read_kernel(&upid, sizeof(upid), pid_number(pid, level));
 	e->vpid = upid.nr;
 	e->pidns = BPF_CORE_READ(upid.ns, ns.inum);
-	struct pid *session = BPF_CORE_READ(task, signal, pids[PIDTYPE_SID]);
+	struct pid *session = task->signal->pids[PIDTYPE_SID];
 	bpf_probe_read_kernel(&upid, sizeof(upid), pid_number(session, 0));
 	e->sid = upid.nr;
 	e->tty = tty_of(task);
 
-	struct file *file = BPF_CORE_READ(bprm, file);
-	struct inode *inode = BPF_CORE_READ(file, f_inode);
-	__u32 sb_dev = BPF_CORE_READ(inode, i_sb, s_dev);
-	e->exe_dev = sb_dev;
-	e->exe_ino = BPF_CORE_READ(inode, i_ino);
-	e->exe_uid = BPF_CORE_READ(inode, i_uid.val);
-	e->exe_gid = BPF_CORE_READ(inode, i_gid.val);
-	e->exe_mode = BPF_CORE_READ(inode, i_mode);
+	struct file *file = bprm->file;
+	struct inode *inode = file->f_inode;
+	e->exe_dev = inode->i_sb->s_dev;
+	e->exe_ino = inode->i_ino;
+	e->exe_uid = inode->i_uid.val;
+	e->exe_gid = inode->i_gid.val;
+	e->exe_mode = inode->i_mode;
 	if (bpf_core_field_exists(inode->i_ctime_sec)) {
-		e->exe_ctime_ns = BPF_CORE_READ(inode, i_ctime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_ctime_nsec);
-		e->exe_mtime_ns = BPF_CORE_READ(inode, i_mtime_sec) * 1000000000ULL + BPF_CORE_READ(inode, i_mtime_nsec);
+		e->exe_ctime_ns = inode->i_ctime_sec * 1000000000ULL + inode->i_ctime_nsec;
+		e->exe_mtime_ns = inode->i_mtime_sec * 1000000000ULL + inode->i_mtime_nsec;
 	} else {
 		struct inode___old *old = (void *)inode;
 		e->exe_ctime_ns = BPF_CORE_READ(old, i_ctime.tv_sec) * 1000000000ULL + BPF_CORE_READ(old, i_ctime.tv_nsec);
 		e->exe_mtime_ns = BPF_CORE_READ(old, i_mtime.tv_sec) * 1000000000ULL + BPF_CORE_READ(old, i_mtime.tv_nsec);
 	}
-	if (BPF_CORE_READ(inode, __i_nlink) == 0) {
+	if (inode->__i_nlink == 0) {
 		char prefix[6] = {};
-		bpf_probe_read_kernel(prefix, sizeof(prefix), BPF_CORE_READ(file, f_path.dentry, d_name.name));
+		bpf_probe_read_kernel(prefix, sizeof(prefix), file->f_path.dentry->d_name.name);
 		if (prefix[0] == 'm' && prefix[1] == 'e' && prefix[2] == 'm' && prefix[3] == 'f' && prefix[4] == 'd' &&
 		    prefix[5] == ':')
 			e->flags |= EXE_MEMFD;
 		else
 			e->flags |= EXE_DELETED;
 	}
-	if (BPF_CORE_READ(inode, i_sb, s_magic) == OVERLAYFS_SUPER_MAGIC) {
+	if (inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
 		/* struct ovl_inode embeds the VFS inode; a file copied up (or created) in
 		 * the container has an upper dentry. */
 		struct ovl_inode *ovl = container_of(inode, struct ovl_inode, vfs_inode);
@@ -638,29 +703,27 @@ int BPF_PROG(sched_process_exec, struct task_struct *task, pid_t old_pid, struct
 	}
 
 	/* filename, exepath, cwd, cgroup, argv */
-	e->lens[0] = append_kernel_str(blob, &off, BPF_CORE_READ(bprm, filename), PATH_MAX_READ);
-	struct path exe_path = BPF_CORE_READ(file, f_path);
-	e->lens[1] = append_path(blob, w, &off, &exe_path, &truncated);
-	struct path pwd = BPF_CORE_READ(task, fs, pwd);
-	e->lens[2] = append_path(blob, w, &off, &pwd, &truncated);
+	e->lens[0] = append_kernel_str(blob, &off, bprm->filename, PATH_MAX_READ);
+	e->lens[1] = append_dentry(blob, w, &off, file->f_path.dentry, file->f_path.mnt, &truncated);
+	struct fs_struct *fs = task->fs;
+	e->lens[2] = append_dentry(blob, w, &off, fs->pwd.dentry, fs->pwd.mnt, &truncated);
 
-	struct css_set *cgroups = BPF_CORE_READ(task, cgroups);
-	struct kernfs_node *kn = BPF_CORE_READ(cgroups, dfl_cgrp, kn);
-	__u32 cg = kernfs_path(w, kn);
-	if (w->buf[masked(cg + 1, WALK_HALF - 1)] == 0 && bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
+	struct css_set *cgroups = task->cgroups;
+	struct cgroup_path *cg = cgroup_path_of(w, cgroups->dfl_cgrp->kn);
+	if (cg->len <= 2 && bpf_core_enum_value_exists(enum cgroup_subsys_id, memory_cgrp_id)) {
 		/* Hybrid or v1-only machines: the v2 path is the root; the memory
 		 * controller's hierarchy carries the container's path. */
 		int memory = bpf_core_enum_value(enum cgroup_subsys_id, memory_cgrp_id);
-		struct cgroup_subsys_state *css = BPF_CORE_READ(cgroups, subsys[memory & 15]);
+		struct cgroup_subsys_state *css = cgroups->subsys[memory & 15];
 		if (css) {
-			cg = kernfs_path(w, BPF_CORE_READ(css, cgroup, kn));
+			cg = cgroup_path_of(w, css->cgroup->kn);
 			e->flags |= EXEC_CGROUP_V1;
 		}
 	}
-	e->lens[3] = append_kernel_str(blob, &off, &w->buf[masked(cg, WALK_HALF - 1)], CGROUP_MAX);
+	e->lens[3] = append_kernel_str(blob, &off, cg->path, CGROUP_MAX);
 
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	unsigned long arg_start = BPF_CORE_READ(mm, arg_start), arg_end = BPF_CORE_READ(mm, arg_end);
+	struct mm_struct *mm = task->mm;
+	unsigned long arg_start = mm->arg_start, arg_end = mm->arg_end;
 	unsigned long args_len = arg_end > arg_start ? arg_end - arg_start : 0;
 	if (args_len > ARGS_MAX - 1) {
 		args_len = ARGS_MAX - 1;
@@ -678,7 +741,7 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 {
 	struct event_buffer *buf;
 	struct fork_event *e;
-	__u32 child_pid = BPF_CORE_READ(child, tgid), child_tid = BPF_CORE_READ(child, pid);
+	__u32 child_pid = child->tgid, child_tid = child->pid;
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task_btf();
 
 	if (child_pid != child_tid || skip_current(task))
@@ -689,8 +752,9 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 	e = &buf->fork;
 
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
-	__u32 nr = regs ? BPF_CORE_READ(regs, orig_ax) : 56;
-	fill_header(&e->h, task, KIND_FORK, nr, child_pid);
+	__u32 nr = regs ? regs->orig_ax : 56;
+	/* The child's start time is the fork's: no second clock read. */
+	fill_header(&e->h, task, KIND_FORK, nr, child_pid, child->start_boottime, exec_id_of(task));
 	switch (nr) {
 	case 57: /* fork */
 		e->clone_flags = 17; /* SIGCHLD */
@@ -700,16 +764,16 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 		break;
 	case 435: { /* clone3: flags are the first field of struct clone_args */
 		__u64 flags = 0;
-		bpf_probe_read_user(&flags, sizeof(flags), (void *)BPF_CORE_READ(regs, di));
+		bpf_probe_read_user(&flags, sizeof(flags), (void *)regs->di);
 		e->clone_flags = flags;
 		break;
 	}
 	default:
-		e->clone_flags = regs ? BPF_CORE_READ(regs, di) : 0;
+		e->clone_flags = regs ? regs->di : 0;
 	}
 	e->child_pid = child_pid;
 	e->child_tid = child_tid;
-	e->child_start_boot_ns = BPF_CORE_READ(child, start_boottime);
+	e->child_start_boot_ns = child->start_boottime;
 	e->child_exec_id = (e->child_start_boot_ns << 8) | 0xff;
 	submit(buf, sizeof(struct fork_event), 0);
 	return 0;
@@ -720,20 +784,18 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 {
 	struct event_buffer *buf;
 	struct exit_event *e;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
 
 	/* Only the last thread's exit ends the process (signal->live counts them). */
-	if (BPF_CORE_READ(task, signal, live.counter) != 0 || skip_current(task))
+	if (task->signal->live.counter != 0 || skip_current(task))
 		return 0;
 	buf = event_buffer();
-	if (buf) {
-		e = &buf->exit;
-		fill_header(&e->h, task, KIND_EXIT, 60, 0);
-		e->exit_code = BPF_CORE_READ(task, exit_code);
-		e->pad = 0;
-		submit(buf, sizeof(struct exit_event), 0);
-	}
-	bpf_map_delete_elem(&exec_ids, &tgid);
+	if (!buf)
+		return 0;
+	e = &buf->exit;
+	fill_header(&e->h, task, KIND_EXIT, 60, 0, bpf_ktime_get_boot_ns(), exec_id_of(task));
+	e->exit_code = task->exit_code;
+	e->pad = 0;
+	submit(buf, sizeof(struct exit_event), 0);
 	return 0;
 }
 
@@ -742,7 +804,7 @@ int BPF_PROG(sched_process_exit, struct task_struct *task)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u32 nr = BPF_CORE_READ(regs, orig_ax);
+	__u32 nr = regs->orig_ax;
 	if (nr < 512)
 		bpf_tail_call(ctx, &syscall_programs, nr);
 	return 0;
@@ -803,24 +865,26 @@ int BPF_PROG(sys_exit_open, struct pt_regs *regs, long ret)
 	__u32 base_at = off;
 	if (!blob_is_absolute(blob, raw_at, e->lens[0]))
 		e->lens[1] = append_base(blob, w, &off, task, dirfd, &truncated);
-	__u32 resolved_at = off;
-	if (ret >= 0) {
+	__u32 resolved_at = off, keep = 1;
+	if (path_filter_enabled && !blob_has_dotdot(blob, raw_at, e->lens[0]))
+		keep = path_verdict(blob, w, base_at, e->lens[1], raw_at, e->lens[0]) == PATH_INCLUDE;
+	/* The opened file's own path (symlinks resolved) only where it matters: an empty
+	 * path as passed, or one the filter drops, which may be a symlink into a watched
+	 * tree. Walking it on every open made an open cost twice as much. */
+	if (ret >= 0 && (e->lens[0] <= 1 || !keep)) {
 		struct file *file = fd_file(task, ret);
 		if (file) {
 			struct path p = BPF_CORE_READ(file, f_path);
 			e->fd_mode = BPF_CORE_READ(file, f_inode, i_mode);
 			e->lens[2] = append_path(blob, w, &off, &p, &truncated);
 		}
-	}
-	if (truncated)
-		e->flags |= SYS_PATH_TRUNCATED;
-	if (path_filter_enabled && !blob_has_dotdot(blob, raw_at, e->lens[0])) {
-		__u32 keep = path_verdict(blob, w, base_at, e->lens[1], raw_at, e->lens[0]) == PATH_INCLUDE;
 		if (!keep && e->lens[2])
 			keep = path_verdict(blob, w, resolved_at, e->lens[2], 0, 0) == PATH_INCLUDE;
-		if (!keep)
-			return 0;
 	}
+	if (!keep)
+		return 0;
+	if (truncated)
+		e->flags |= SYS_PATH_TRUNCATED;
 	submit(buf, sizeof(struct syscall_event), off);
 	return 0;
 }
@@ -958,7 +1022,8 @@ static __always_inline void read_sock_info(struct syscall_event *e, struct task_
 	}
 }
 
-/* Reports a datagram destination only when it differs from the fd's last one. */
+/* Reports a datagram peer (destination or source) only when it differs from the fd's
+ * last one. */
 static __always_inline int destination_changed(char *blob, struct syscall_event *e, __u32 at)
 {
 	struct send_key key = {.tgid = e->h.pid, .fd = (__u32)e->args[0]};
@@ -1017,6 +1082,31 @@ int BPF_PROG(sys_exit_socket, struct pt_regs *regs, long ret)
 			return 0; /* a connected socket's send: the connect was reported */
 		read_sock_info(e, task, (int)e->args[0]);
 		if (e->sock.type == SOCK_STREAM)
+			return 0;
+		e->lens[0] = append_user_bytes(blob, &off, addr, addr_len, ADDR_MAX);
+		if (!destination_changed(blob, e, 0))
+			return 0;
+		break;
+	}
+	case 45: /* recvfrom(fd, buf, len, flags, addr, addrlen) */
+	case 47: { /* recvmsg(fd, msg, flags) */
+		/* Falco's inbound datagrams: reported when the source changes. */
+		void *addr = (void *)e->args[4];
+		__u32 addr_len = 0;
+		if (ret < 0)
+			return 0;
+		if (e->h.syscall == 47) {
+			struct user_msghdr msg = {};
+			bpf_probe_read_user(&msg, sizeof(msg), (void *)e->args[1]);
+			addr = msg.msg_name;
+			addr_len = msg.msg_namelen;
+		} else if (addr) {
+			bpf_probe_read_user(&addr_len, sizeof(addr_len), (void *)e->args[5]);
+		}
+		if (!addr)
+			return 0;
+		read_sock_info(e, task, (int)e->args[0]);
+		if (e->sock.type == SOCK_STREAM || (e->sock.family != 2 && e->sock.family != 10))
 			return 0;
 		e->lens[0] = append_user_bytes(blob, &off, addr, addr_len, ADDR_MAX);
 		if (!destination_changed(blob, e, 0))

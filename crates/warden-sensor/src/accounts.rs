@@ -77,16 +77,26 @@ impl AccountCache {
         &self.host.0
     }
 
-    /// The accounts of container `id`, read through `pid`'s root when not cached.
-    pub(crate) fn container(&mut self, id: &str, pid: u32) -> &Accounts {
+    /// The accounts of container `id`, read through the root of the first of `pids`
+    /// still running (the process, then its ancestors in the container) when not
+    /// cached; `None` when none is left to read them through. Nothing is cached
+    /// then, so a later event can still find them.
+    pub(crate) fn container(
+        &mut self,
+        id: &str,
+        pids: impl IntoIterator<Item = u32>,
+    ) -> Option<&Accounts> {
         let stale = self
             .containers
             .get(id)
             .is_none_or(|(_, read)| read.elapsed() > REFRESH);
         if stale {
-            let accounts = Accounts::read(&Path::new("/proc").join(pid.to_string()).join("root"));
-            // A process that is already gone leaves the old names (if any) in place.
-            if accounts != Accounts::default() || !self.containers.contains_key(id) {
+            let read = pids
+                .into_iter()
+                .map(|pid| Accounts::read(&Path::new("/proc").join(pid.to_string()).join("root")))
+                .find(|accounts| *accounts != Accounts::default());
+            // Processes already gone leave the old names (if any) in place.
+            if let Some(accounts) = read {
                 if self.containers.len() >= MAX_ROOTS {
                     self.containers.clear();
                 }
@@ -94,9 +104,7 @@ impl AccountCache {
                     .insert(id.to_owned(), (accounts, Instant::now()));
             }
         }
-        self.containers
-            .get(id)
-            .map_or(&self.host.0, |(accounts, _)| accounts)
+        self.containers.get(id).map(|(accounts, _)| accounts)
     }
 }
 

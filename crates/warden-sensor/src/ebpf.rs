@@ -8,8 +8,9 @@ use aya::maps::{LpmTrie, MapData, PerCpuArray, ProgramArray, RingBuf, lpm_trie::
 use aya::programs::BtfTracePoint;
 use aya::{Btf, Ebpf, EbpfLoader};
 
+use crate::enrich::syscall_of;
 use crate::raw::KIND_COUNT;
-use crate::{EventSet, PathFilter, ProgramCost, SensorConfig, SensorError};
+use crate::{Hook, PathFilter, ProgramCost, SensorConfig, SensorError};
 
 /// Built by `scripts/build-bpf` from `bpf/sensor.bpf.c`; CI checks it is up to date.
 static SENSOR_OBJECT: &[u8] = aya::include_bytes_aligned!("../bpf/sensor.o");
@@ -33,10 +34,11 @@ pub(crate) const SYSCALL_HANDLERS: [(&str, &[u32]); 4] = [
             87, 263, 84, 83, 258, 90, 91, 268, 452, 92, 93, 94, 260, 82, 264, 316, 86, 265, 88, 266,
         ],
     ),
-    // connect accept accept4 listen bind sendto sendmsg dup dup2 dup3 socket
+    // connect accept accept4 listen bind sendto sendmsg recvfrom recvmsg dup dup2 dup3
+    // socket
     (
         "sys_exit_socket",
-        &[42, 43, 288, 50, 49, 44, 46, 32, 33, 292, 41],
+        &[42, 43, 288, 50, 49, 44, 46, 45, 47, 32, 33, 292, 41],
     ),
     // ptrace memfd_create init_module finit_module mount umount2 settimeofday
     // clock_settime adjtimex setuid setgid setreuid setregid setresuid setresgid
@@ -63,6 +65,8 @@ pub(crate) struct EbpfSource {
     _syscall_programs: Option<ProgramArray<MapData>>,
     _path_filters: LpmTrie<MapData, [u8; PATH_KEY_BYTES], u32>,
     ebpf: Ebpf,
+    /// What is attached, for the capability report.
+    pub(crate) hooks: Vec<Hook>,
 }
 
 fn load_error(what: &str) -> impl Fn(aya::programs::ProgramError) -> SensorError + '_ {
@@ -98,6 +102,9 @@ impl EbpfSource {
         };
         let mut ebpf = EbpfLoader::new()
             .btf(Some(&btf))
+            // The exec-id task storage has no userspace API in aya 0.14; the programs
+            // alone use it, and the kernel creates it like any other map.
+            .allow_unsupported_maps()
             .override_global("sensor_tgid", &own_tgid, true)
             .override_global("wakeup_bytes", &wakeup_bytes, true)
             .override_global("path_filter_enabled", &filter_enabled, true)
@@ -125,24 +132,50 @@ impl EbpfSource {
         }
 
         // Handlers first, the table next, the dispatcher last: no syscall is seen
-        // half-configured.
-        let syscall_programs = if config.events == EventSet::All {
+        // half-configured. Only the selected syscalls get a table entry; with none,
+        // the dispatcher is not attached and other syscalls cost nothing.
+        let mut hooks = Vec::new();
+        let selected = |nr: u32| syscall_of(nr).is_some_and(|s| config.events.includes(s));
+        let syscall_programs = if SYSCALL_HANDLERS
+            .iter()
+            .any(|(_, syscalls)| syscalls.iter().any(|&nr| selected(nr)))
+        {
             let mut table: ProgramArray<MapData> = take_map(&mut ebpf, "syscall_programs")?;
             for (name, syscalls) in SYSCALL_HANDLERS {
+                let wanted: Vec<u32> = syscalls
+                    .iter()
+                    .copied()
+                    .filter(|&nr| selected(nr))
+                    .collect();
+                if wanted.is_empty() {
+                    continue;
+                }
                 let program: &mut BtfTracePoint = program(&mut ebpf, name)?;
                 program.load("sys_exit", &btf).map_err(load_error(name))?;
                 let fd = program.fd().map_err(load_error(name))?;
-                for &nr in syscalls {
+                for &nr in &wanted {
                     table
                         .set(nr, fd, 0)
                         .map_err(|e| SensorError::Ebpf(format!("syscall table entry {nr}: {e}")))?;
                 }
+                let mut syscalls: Vec<_> = wanted.iter().filter_map(|&nr| syscall_of(nr)).collect();
+                syscalls.dedup();
+                hooks.push(Hook {
+                    program: name,
+                    attach_point: "tp_btf/sys_exit (tail call)".into(),
+                    syscalls,
+                });
             }
             let dispatcher: &mut BtfTracePoint = program(&mut ebpf, "sys_exit")?;
             dispatcher
                 .load("sys_exit", &btf)
                 .map_err(load_error("sys_exit"))?;
             dispatcher.attach().map_err(load_error("sys_exit"))?;
+            hooks.push(Hook {
+                program: "sys_exit",
+                attach_point: "tp_btf/sys_exit".into(),
+                syscalls: Vec::new(),
+            });
             Some(table)
         } else {
             None
@@ -151,6 +184,11 @@ impl EbpfSource {
             let program: &mut BtfTracePoint = program(&mut ebpf, name)?;
             program.load(name, &btf).map_err(load_error(name))?;
             program.attach().map_err(load_error(name))?;
+            hooks.push(Hook {
+                program: name,
+                attach_point: format!("tp_btf/{name}"),
+                syscalls: Vec::new(),
+            });
         }
 
         let ring: RingBuf<MapData> = take_map(&mut ebpf, "events")?;
@@ -161,6 +199,7 @@ impl EbpfSource {
             _syscall_programs: syscall_programs,
             _path_filters: path_filters,
             ebpf,
+            hooks,
         })
     }
 
@@ -194,14 +233,14 @@ impl EbpfSource {
     pub(crate) fn program_costs(&self) -> Vec<ProgramCost> {
         let mut costs = Vec::new();
         for (name, program) in self.ebpf.programs() {
-            if let Ok(info) = program.info() {
-                if info.run_count() > 0 || SCHED_PROGRAMS.contains(&name) {
-                    costs.push(ProgramCost {
-                        program: name.to_owned(),
-                        runs: info.run_count(),
-                        run_time: info.run_time(),
-                    });
-                }
+            if let Ok(info) = program.info()
+                && (info.run_count() > 0 || SCHED_PROGRAMS.contains(&name))
+            {
+                costs.push(ProgramCost {
+                    program: name.to_owned(),
+                    runs: info.run_count(),
+                    run_time: info.run_time(),
+                });
             }
         }
         costs.sort_by(|a, b| a.program.cmp(&b.program));

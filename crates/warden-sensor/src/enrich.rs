@@ -16,9 +16,9 @@ use crate::record::{
 
 const AT_FDCWD: i64 = -100;
 
-/// The enrichment stage's state.
+/// The enrichment stage's state (the process table it keeps is shared with the
+/// [`crate::Sensor`], which answers ancestor queries from it).
 pub(crate) struct Enricher {
-    pub(crate) table: ProcessTable,
     accounts: AccountCache,
     /// `CLOCK_REALTIME - CLOCK_BOOTTIME`, to turn kernel timestamps into wall time.
     boot_to_epoch_ns: i128,
@@ -37,11 +37,8 @@ pub(crate) fn clock_ns(clock: libc::clockid_t) -> i128 {
 }
 
 impl Enricher {
-    pub(crate) fn new(table_capacity: usize) -> Enricher {
-        let mut table = ProcessTable::new(table_capacity);
-        table.seed_from_proc();
+    pub(crate) fn new() -> Enricher {
         Enricher {
-            table,
             accounts: AccountCache::new(),
             boot_to_epoch_ns: clock_ns(libc::CLOCK_REALTIME) - clock_ns(libc::CLOCK_BOOTTIME),
             seq: 0,
@@ -50,24 +47,23 @@ impl Enricher {
 
     /// Updates the table with `record` and returns its event (`None` for records that
     /// are not reported, such as a syscall number this build does not know).
-    pub(crate) fn enrich(&mut self, record: &Record) -> Option<Event> {
+    pub(crate) fn enrich(&mut self, table: &mut ProcessTable, record: &Record) -> Option<Event> {
         let header = &record.header;
         match &record.body {
-            Body::Exec(exec) => self.table.on_exec(header, exec),
-            Body::Fork(fork) => self.table.on_fork(header, fork),
+            Body::Exec(exec) => table.on_exec(header, exec),
+            Body::Fork(fork) => table.on_fork(header, fork),
             _ => {
-                self.table.get_or_load(header.pid);
-                self.table.observe(header);
+                table.get_or_load(header.pid);
+                table.observe(header);
             }
         }
         let (syscall, detail) = detail(record)?;
-        let process = self.process(header);
-        let container = self
-            .table
+        let process = self.process(table, header);
+        let container = table
             .get(header.pid)
             .and_then(|entry| entry.container.clone());
         if let Body::Exit(_) = record.body {
-            self.table.on_exit(header.pid);
+            table.on_exit(header.pid);
         }
         self.seq += 1;
         Some(Event {
@@ -82,17 +78,20 @@ impl Enricher {
         })
     }
 
-    fn process(&mut self, header: &Header) -> Process {
-        let ancestors = self.table.ancestors(header.ppid);
-        let entry = self.table.get(header.pid).cloned();
+    fn process(&mut self, table: &mut ProcessTable, header: &Header) -> Process {
+        let ancestors = table.ancestors(header.ppid);
+        let entry = table.get(header.pid).cloned();
         let sname = entry
             .as_ref()
-            .and_then(|e| self.table.get(e.sid))
+            .and_then(|e| table.get(e.sid))
             .map(|leader| leader.comm.clone());
         let (user, group) = match entry.as_ref().and_then(|e| e.container.as_ref()) {
             Some(container) => {
-                let accounts = self.accounts.container(&container.full_id, header.pid);
-                (accounts.user(header.uid), accounts.group(header.gid))
+                let pids = std::iter::once(header.pid).chain(ancestors.iter().map(|a| a.pid));
+                match self.accounts.container(&container.full_id, pids) {
+                    Some(accounts) => (accounts.user(header.uid), accounts.group(header.gid)),
+                    None => (None, None),
+                }
             }
             None => {
                 let accounts = self.accounts.host();
@@ -215,6 +214,8 @@ pub(crate) fn syscall_of(nr: u32) -> Option<Syscall> {
         41 => Syscall::Socket,
         44 => Syscall::Sendto,
         46 => Syscall::Sendmsg,
+        45 => Syscall::Recvfrom,
+        47 => Syscall::Recvmsg,
         32 => Syscall::Dup,
         33 => Syscall::Dup2,
         292 => Syscall::Dup3,
@@ -297,7 +298,7 @@ fn detail(record: &Record) -> Option<(Syscall, Detail)> {
         }
         Body::Other(other) => {
             let syscall = syscall_of(nr)?;
-            (syscall, other_detail(syscall, other)?)
+            (syscall, other_detail(syscall, &record.header, other)?)
         }
     })
 }
@@ -561,7 +562,7 @@ fn socket_detail(syscall: Syscall, res: i64, s: &SocketRecord) -> Option<Detail>
             backlog: int(s.args[1]) as i32,
             info: fd_info(s, false),
         },
-        Syscall::Sendto | Syscall::Sendmsg => Detail::Send {
+        Syscall::Sendto | Syscall::Sendmsg | Syscall::Recvfrom | Syscall::Recvmsg => Detail::Send {
             fd,
             address: address(),
             info: fd_info(s, false),
@@ -585,7 +586,7 @@ fn socket_detail(syscall: Syscall, res: i64, s: &SocketRecord) -> Option<Detail>
     })
 }
 
-fn other_detail(syscall: Syscall, o: &OtherRecord) -> Option<Detail> {
+fn other_detail(syscall: Syscall, header: &Header, o: &OtherRecord) -> Option<Detail> {
     let a = o.args;
     let [s0, s1, s2, _] = &o.strings;
     Some(match syscall {
@@ -631,11 +632,29 @@ fn other_detail(syscall: Syscall, o: &OtherRecord) -> Option<Detail> {
                 modes: o.aux as u32,
             },
         },
-        Syscall::Setuid | Syscall::Setgid => Detail::SetIds {
-            real: -1,
-            effective: int(a[0]),
-            saved: -1,
-        },
+        Syscall::Setuid | Syscall::Setgid => {
+            // Privileged, setuid(id) sets all three ids; otherwise only the effective
+            // one. The event comes after the call, so the credentials tell which.
+            let id = int(a[0]);
+            let real_now = if syscall == Syscall::Setuid {
+                header.uid
+            } else {
+                header.gid
+            };
+            if header.res == 0 && i64::from(real_now) != id {
+                Detail::SetIds {
+                    real: -1,
+                    effective: id,
+                    saved: -1,
+                }
+            } else {
+                Detail::SetIds {
+                    real: id,
+                    effective: id,
+                    saved: id,
+                }
+            }
+        }
         Syscall::Setreuid | Syscall::Setregid => Detail::SetIds {
             real: int(a[0]),
             effective: int(a[1]),

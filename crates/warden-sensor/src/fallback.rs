@@ -17,6 +17,7 @@ use crate::record::{
     Body, ExecRecord, ExitRecord, ForkRecord, Header, OpenRecord, OtherRecord, Record,
 };
 use crate::{PathFilter, SensorConfig, SensorError};
+use warden_events::Syscall;
 
 /// What the fallback sensor does not report, compared with the eBPF one.
 pub const MISSING: &[&str] = &[
@@ -125,7 +126,16 @@ impl FallbackSource {
         }
         Ok(FallbackSource {
             netlink,
-            fanotify: open_fanotify(),
+            fanotify: [
+                Syscall::Open,
+                Syscall::Openat,
+                Syscall::Openat2,
+                Syscall::Creat,
+            ]
+            .into_iter()
+            .any(|s| config.events.includes(s))
+            .then(open_fanotify)
+            .flatten(),
             path_filters: config.path_filters.clone(),
             own_pid: std::process::id(),
             monotonic_to_boot_ns: clock_ns(libc::CLOCK_BOOTTIME) - clock_ns(libc::CLOCK_MONOTONIC),
@@ -351,7 +361,8 @@ impl FallbackSource {
 }
 
 /// The fanotify group with a mark on every disk-like filesystem; `None` when
-/// fanotify is not available.
+/// fanotify is not available or no filesystem accepted a mark (without
+/// `CAP_SYS_ADMIN`, filesystem marks are refused).
 fn open_fanotify() -> Option<Fanotify> {
     let fanotify = Fanotify::init(
         InitFlags::FAN_CLASS_NOTIF | InitFlags::FAN_CLOEXEC | InitFlags::FAN_NONBLOCK,
@@ -385,17 +396,21 @@ fn open_fanotify() -> Option<Fanotify> {
         let Ok(meta) = std::fs::metadata(&target) else {
             continue;
         };
-        if marked.insert(meta.dev()) {
-            // A filesystem that refuses the mark (some tmpfs, FUSE) is left unwatched.
-            let _ = fanotify.mark(
-                MarkFlags::FAN_MARK_ADD | MarkFlags::FAN_MARK_FILESYSTEM,
-                MaskFlags::FAN_OPEN,
-                nix::fcntl::AT_FDCWD,
-                Some(target.as_str()),
-            );
+        if marked.contains(&meta.dev()) {
+            continue;
+        }
+        // A filesystem that refuses the mark (some tmpfs, FUSE) is left unwatched.
+        let mark = fanotify.mark(
+            MarkFlags::FAN_MARK_ADD | MarkFlags::FAN_MARK_FILESYSTEM,
+            MaskFlags::FAN_OPEN,
+            nix::fcntl::AT_FDCWD,
+            Some(target.as_str()),
+        );
+        if mark.is_ok() {
+            marked.insert(meta.dev());
         }
     }
-    Some(fanotify)
+    (!marked.is_empty()).then_some(fanotify)
 }
 
 /// The same verdict as the kernel's prefix filter: the longest matching prefix wins.

@@ -13,6 +13,34 @@
 //! block on a full queue rather than drop, so back-pressure reaches the kernel's ring
 //! buffer, whose reserve failures are counted per event kind and reported in band as
 //! [`Output::Lost`]: a lost event is never silent.
+//!
+//! The API, for `warden trace` and the agent:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use warden_events::Syscall;
+//! use warden_sensor::{EventSet, Output, PathFilter, Sensor, SensorConfig};
+//!
+//! let sensor = Sensor::start(SensorConfig {
+//!     // exec, fork and exit always; of the rest, only what the rules need.
+//!     events: EventSet::Syscalls(vec![Syscall::Openat, Syscall::Connect]),
+//!     path_filters: vec![PathFilter::Include("/etc/".into())],
+//!     ..SensorConfig::default()
+//! })?;
+//! println!("{} sensor, hooks: {:?}", sensor.kind().name(), sensor.kind());
+//! while let Some(output) = sensor.recv_timeout(Duration::from_secs(1)) {
+//!     match output {
+//!         Output::Event(event) => {
+//!             let tree = sensor.ancestors(event.process.pid);
+//!             println!("{} {:?}", event.syscall, tree.map(|a| a.len()));
+//!         }
+//!         Output::Lost(loss) => eprintln!("lost {} {} events", loss.count, loss.kind),
+//!     }
+//! }
+//! let stats = sensor.stop(); // received/emitted/dropped/errors per stage, losses per kind
+//! # let _ = stats;
+//! # Ok::<(), warden_sensor::SensorError>(())
+//! ```
 
 mod accounts;
 mod container;
@@ -26,11 +54,11 @@ mod record;
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use warden_events::Event;
+use warden_events::{Ancestor, Event, Syscall};
 
 pub use container::{container_from_cgroup, container_from_proc_cgroup};
 pub use fallback::MISSING as FALLBACK_MISSING;
@@ -40,13 +68,38 @@ pub use raw::DecodeError;
 
 use record::Record;
 
-/// Which events the kernel side produces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which events the kernel side produces. exec, fork and exit are always reported:
+/// the process table is built from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EventSet {
-    /// exec, fork and exit only (the scheduler programs).
+    /// exec, fork and exit only (the scheduler programs; the syscall hook is not
+    /// attached at all).
     Processes,
     /// Everything: processes plus the file, network and other syscalls.
     All,
+    /// Processes plus these syscalls: the others never run a handler in the kernel.
+    Syscalls(Vec<Syscall>),
+}
+
+impl EventSet {
+    /// Whether events of `syscall` are reported.
+    pub fn includes(&self, syscall: Syscall) -> bool {
+        let process = matches!(
+            syscall,
+            Syscall::Execve
+                | Syscall::Execveat
+                | Syscall::Clone
+                | Syscall::Clone3
+                | Syscall::Fork
+                | Syscall::Vfork
+                | Syscall::Exit
+        );
+        match self {
+            EventSet::Processes => process,
+            EventSet::All => true,
+            EventSet::Syscalls(list) => process || list.contains(&syscall),
+        }
+    }
 }
 
 /// A path prefix for the in-kernel filter of file events. The longest matching prefix
@@ -104,17 +157,32 @@ pub enum SensorError {
     Ebpf(String),
     #[error("fallback sensor: {0}")]
     Fallback(String),
-    #[error("eBPF sensor: {ebpf}; fallback sensor: {fallback}")]
+    /// Neither loaded; each string is the other variant's message.
+    #[error("{ebpf}; {fallback}")]
     Neither { ebpf: String, fallback: String },
     #[error("starting the sensor thread: {0}")]
     Thread(String),
+}
+
+/// A kernel program the eBPF sensor attached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hook {
+    pub program: &'static str,
+    /// `tp_btf/sched_process_exec`, ...; syscall handlers are tail-called from
+    /// `tp_btf/sys_exit`.
+    pub attach_point: String,
+    /// The syscalls a handler takes (empty for the scheduler programs).
+    pub syscalls: Vec<Syscall>,
 }
 
 /// Which sensor runs, and what it can and cannot see.
 #[derive(Debug, Clone)]
 pub enum SensorKind {
     Ebpf {
+        /// Every feature probed at start-up, loaded or refused (with the reason).
         capabilities: Vec<Capability>,
+        /// The programs attached.
+        hooks: Vec<Hook>,
     },
     Fallback {
         ebpf_error: Option<String>,
@@ -221,10 +289,11 @@ struct Shared {
     programs: Mutex<Vec<ProgramCost>>,
     processes: AtomicU64,
     rejected_processes: AtomicU64,
+    table: Mutex<Option<process_table::ProcessTable>>,
 }
 
 enum Item {
-    Record(Record),
+    Record(Box<Record>),
     Lost(Loss),
 }
 
@@ -281,7 +350,10 @@ impl Sensor {
             }
         };
 
-        let enricher = enrich::Enricher::new(config.process_table_capacity);
+        let mut table = process_table::ProcessTable::new(config.process_table_capacity);
+        table.seed_from_proc();
+        *shared.table.lock().unwrap_or_else(PoisonError::into_inner) = Some(table);
+        let enricher = enrich::Enricher::new();
         let enrich_shared = Arc::clone(&shared);
         let enrich = std::thread::Builder::new()
             .name("warden-enrich".into())
@@ -303,6 +375,25 @@ impl Sensor {
     /// pipeline ended.
     pub fn recv_timeout(&self, timeout: Duration) -> Option<Output> {
         self.outputs.recv_timeout(timeout).ok()
+    }
+
+    /// The next output if one is waiting.
+    pub fn try_recv(&self) -> Option<Output> {
+        self.outputs.try_recv().ok()
+    }
+
+    /// The process table's ancestors of `pid`, parent first (up to
+    /// [`MAX_ANCESTORS`]), as of the events enriched so far; `None` for a pid the
+    /// table does not know and `/proc` does not list.
+    pub fn ancestors(&self, pid: u32) -> Option<Vec<Ancestor>> {
+        let mut table = self
+            .shared
+            .table
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let table = table.as_mut()?;
+        let ppid = table.get_or_load(pid)?.ppid;
+        Some(table.ancestors(ppid))
     }
 
     pub fn stats(&self) -> SensorStats {
@@ -355,24 +446,21 @@ fn open_source(config: &SensorConfig) -> Result<(Source, SensorKind), SensorErro
             },
         ))
     };
+    let ebpf = |source: ebpf::EbpfSource| {
+        let hooks = source.hooks.clone();
+        (
+            Source::Ebpf(Box::new(source)),
+            SensorKind::Ebpf {
+                capabilities: probe_capabilities(),
+                hooks,
+            },
+        )
+    };
     match config.choice {
         SensorChoice::Fallback => fallback(None),
-        SensorChoice::Ebpf => {
-            let source = ebpf::EbpfSource::load(config)?;
-            Ok((
-                Source::Ebpf(Box::new(source)),
-                SensorKind::Ebpf {
-                    capabilities: probe_capabilities(),
-                },
-            ))
-        }
+        SensorChoice::Ebpf => Ok(ebpf(ebpf::EbpfSource::load(config)?)),
         SensorChoice::Auto => match ebpf::EbpfSource::load(config) {
-            Ok(source) => Ok((
-                Source::Ebpf(Box::new(source)),
-                SensorKind::Ebpf {
-                    capabilities: probe_capabilities(),
-                },
-            )),
+            Ok(source) => Ok(ebpf(source)),
             Err(ebpf_error) => fallback(Some(ebpf_error.to_string())).map_err(|fallback_error| {
                 SensorError::Neither {
                     ebpf: ebpf_error.to_string(),
@@ -429,7 +517,7 @@ fn run_source(source: Source, config: &SensorConfig, shared: &Shared, tx: &SyncS
                 source.drain(config.poll_interval, |bytes| {
                     counters.received.fetch_add(1, Ordering::Relaxed);
                     match raw::decode(bytes) {
-                        Ok(record) => sent(Item::Record(record)),
+                        Ok(record) => sent(Item::Record(Box::new(record))),
                         Err(err) => {
                             counters.errors.fetch_add(1, Ordering::Relaxed);
                             tracing::debug!("undecodable ring-buffer record: {err}");
@@ -458,7 +546,7 @@ fn run_source(source: Source, config: &SensorConfig, shared: &Shared, tx: &SyncS
             while !shared.stop.load(Ordering::Relaxed) {
                 source.drain(config.poll_interval, |record| {
                     counters.received.fetch_add(1, Ordering::Relaxed);
-                    sent(Item::Record(record));
+                    sent(Item::Record(Box::new(record)));
                 });
                 if source.overruns > reported {
                     let loss = Loss {
@@ -494,25 +582,50 @@ fn run_enrich(
         };
         counters.received.fetch_add(1, Ordering::Relaxed);
         let output = match item {
-            Item::Record(record) => match enricher.enrich(&record) {
-                Some(event) => Output::Event(Box::new(event)),
-                None => {
-                    counters.dropped.fetch_add(1, Ordering::Relaxed);
-                    continue;
+            Item::Record(record) => {
+                let mut guard = shared.table.lock().unwrap_or_else(PoisonError::into_inner);
+                let Some(table) = guard.as_mut() else { return };
+                let event = enricher.enrich(table, &record);
+                shared
+                    .processes
+                    .store(table.len() as u64, Ordering::Relaxed);
+                shared
+                    .rejected_processes
+                    .store(table.rejected, Ordering::Relaxed);
+                drop(guard);
+                match event {
+                    Some(event) => Output::Event(Box::new(event)),
+                    None => {
+                        counters.dropped.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
                 }
-            },
+            }
             Item::Lost(loss) => Output::Lost(loss),
         };
-        shared
-            .processes
-            .store(enricher.table.len() as u64, Ordering::Relaxed);
-        shared
-            .rejected_processes
-            .store(enricher.table.rejected, Ordering::Relaxed);
         if send_blocking(tx, output, &shared.stop) {
             counters.emitted.fetch_add(1, Ordering::Relaxed);
         } else {
             counters.dropped.fetch_add(1, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_sets_always_include_the_process_events() {
+        let only_connect = EventSet::Syscalls(vec![Syscall::Connect]);
+        for set in [EventSet::Processes, EventSet::All, only_connect.clone()] {
+            for process in [Syscall::Execve, Syscall::Clone, Syscall::Exit] {
+                assert!(set.includes(process), "{set:?} {process}");
+            }
+        }
+        assert!(only_connect.includes(Syscall::Connect));
+        assert!(!only_connect.includes(Syscall::Openat));
+        assert!(!EventSet::Processes.includes(Syscall::Connect));
+        assert!(EventSet::All.includes(Syscall::Recvmsg));
     }
 }

@@ -87,10 +87,9 @@ impl ProcessTable {
                 .file_name()
                 .to_str()
                 .and_then(|n| n.parse::<u32>().ok())
+                && let Some(process) = read_proc(pid)
             {
-                if let Some(process) = read_proc(pid) {
-                    self.insert(process);
-                }
+                self.insert(process);
             }
         }
     }
@@ -118,11 +117,11 @@ impl ProcessTable {
                 return;
             }
         }
-        if let Some(old) = self.entries.get(&process.pid) {
-            if old.ppid != process.ppid {
-                let old_ppid = old.ppid;
-                self.unlink_child(old_ppid, process.pid);
-            }
+        if let Some(old) = self.entries.get(&process.pid)
+            && old.ppid != process.ppid
+        {
+            let old_ppid = old.ppid;
+            self.unlink_child(old_ppid, process.pid);
         }
         let siblings = self.children.entry(process.ppid).or_default();
         if !siblings.contains(&process.pid) {

@@ -100,7 +100,8 @@ pub(crate) struct OpenRecord {
     pub(crate) raw: String,
     /// The directory a relative `raw` starts from (cwd or dirfd); empty otherwise.
     pub(crate) base: String,
-    /// The opened file's own path (symlinks resolved), on success.
+    /// The opened file's own path (symlinks resolved), on success, when the kernel
+    /// needed it: for an empty `raw`, or to check the path filter through symlinks.
     pub(crate) resolved: String,
     pub(crate) fd_mode: u32,
     pub(crate) path_truncated: bool,

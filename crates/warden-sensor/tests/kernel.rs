@@ -4,6 +4,8 @@
 //! own process's events, and the test harness is that process) and asserts the exact
 //! events they cause.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,9 +17,8 @@ use warden_sensor::{EventSet, Output, PathFilter, Sensor, SensorChoice, SensorCo
 const PYTHON: &str = "/usr/bin/python3";
 
 fn start(config: SensorConfig) -> Sensor {
-    let sensor = Sensor::start(config)
-        .unwrap_or_else(|err| panic!("the sensor must load here (root, BTF): {err}"));
-    sensor
+    Sensor::start(config)
+        .unwrap_or_else(|err| panic!("the sensor must load here (root, BTF): {err}"))
 }
 
 fn ebpf_sensor() -> Sensor {
@@ -517,9 +518,9 @@ os.setuid(65534)
     assert_eq!(
         setuid.detail,
         Detail::SetIds {
-            real: -1,
+            real: 65534,
             effective: 65534,
-            saved: -1
+            saved: 65534
         }
     );
     assert_eq!(
@@ -602,7 +603,9 @@ fn the_in_kernel_path_filter_drops_other_paths() {
         path_filters: vec![PathFilter::Include(format!("{}/", watched.display()))],
         ..SensorConfig::default()
     });
-    let script = "import os\nfor p in ['/etc/hostname', 'watched/f', '/tmp/../etc/hostname']:\n    os.close(os.open(p, os.O_RDONLY))\n";
+    // A symlink outside the watched tree into it must not slip past either.
+    std::os::unix::fs::symlink(watched.join("f"), dir.path().join("link")).unwrap();
+    let script = "import os\nfor p in ['/etc/hostname', 'watched/f', 'link', '/tmp/../etc/hostname']:\n    os.close(os.open(p, os.O_RDONLY))\n";
     let pid = python(script, dir.path());
     let events = events_until(&sensor, |e| is_exit_of(e, pid));
     let opened: Vec<&str> = of_pid(&events, pid)
@@ -614,7 +617,7 @@ fn the_in_kernel_path_filter_drops_other_paths() {
         .collect();
     // The watched file, and the `..` path that must not slip past the filter; not
     // /etc/hostname, nor any of Python's own library opens.
-    assert_eq!(opened, ["watched/f", "/tmp/../etc/hostname"]);
+    assert_eq!(opened, ["watched/f", "link", "/tmp/../etc/hostname"]);
 }
 
 #[test]
@@ -806,4 +809,145 @@ fn the_fallback_sensor_sees_execs_exits_and_opens() {
             }
         }
     );
+}
+
+/// The image `scripts/sensor-container` prepares (once; later calls are instant).
+fn podman_image() -> String {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/sensor-container");
+    let output = Command::new(&script)
+        .output()
+        .expect("scripts/sensor-container");
+    assert!(
+        output.status.success(),
+        "the test container could not be prepared: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+#[test]
+fn a_real_podman_container_is_attributed() {
+    let image = podman_image();
+    let sensor = ebpf_sensor();
+    let dir = tempfile::tempdir().unwrap();
+    let cidfile = dir.path().join("cid");
+    // A binary from the image (lower layer) and one written in the container (upper).
+    let status = Command::new("podman")
+        .args(["run", "--rm", "--network", "none", "--runtime", "runc"])
+        .args(["--ulimit", "nofile=20000:20000", "--ulimit", "nproc=32768:32768"])
+        .arg("--cidfile")
+        .arg(&cidfile)
+        .arg(&image)
+        .args([
+            "/bin/sh",
+            "-c",
+            // The shell outlives the execs, as a container's init does.
+            "/bin/true from-image && cp /bin/true /root/written && /root/written from-upper; sleep 1",
+        ])
+        .status()
+        .expect("podman");
+    assert!(status.success(), "the container must start here: {status}");
+    let id = std::fs::read_to_string(&cidfile).unwrap().trim().to_owned();
+    assert_eq!(id.len(), 64, "{id}");
+
+    let mut saw_image_exec = None;
+    let events = events_until(&sensor, |e| {
+        if e.syscall == Syscall::Execve && e.process.args == ["from-image"] {
+            saw_image_exec = Some(e.process.pid);
+        }
+        e.syscall == Syscall::Execve && e.process.args == ["from-upper"]
+    });
+    assert!(saw_image_exec.is_some(), "no exec of the image's /bin/true");
+    let exec_with = |arg: &str| {
+        events
+            .iter()
+            .find(|e| e.syscall == Syscall::Execve && e.process.args == [arg])
+            .unwrap()
+    };
+    for arg in ["from-image", "from-upper"] {
+        let exec = exec_with(arg);
+        let container = exec
+            .container
+            .as_ref()
+            .unwrap_or_else(|| panic!("{arg}: no container: {:?}", exec.process.cgroup));
+        assert_eq!(container.runtime, "podman");
+        assert_eq!(container.full_id, id);
+        assert_eq!(container.id, id[..12]);
+        assert_eq!(exec.process.cgroup, format!("/libpod_parent/libpod-{id}"));
+        // The container's own account files name its users.
+        assert_eq!(exec.process.user.as_deref(), Some("root"));
+        // Paths are the container's view (pivot_root).
+        assert!(
+            exec.process.ancestors[0].comm == "sh",
+            "{:?}",
+            exec.process.ancestors
+        );
+    }
+    let from_image = exec_with("from-image");
+    assert_eq!(from_image.process.exepath, "/usr/bin/true");
+    assert!(!from_image.process.exe_flags.upper_layer);
+    let from_upper = exec_with("from-upper");
+    assert_eq!(from_upper.process.exepath, "/root/written");
+    assert!(
+        from_upper.process.exe_flags.upper_layer,
+        "{:?}",
+        from_upper.process.exe_flags
+    );
+    // Host processes (podman itself) are not in the container.
+    assert!(
+        events
+            .iter()
+            .filter(|e| e.process.comm == "podman")
+            .all(|e| e.container.is_none())
+    );
+}
+
+#[test]
+fn only_the_selected_syscalls_are_hooked_and_reported() {
+    let sensor = start(SensorConfig {
+        choice: SensorChoice::Ebpf,
+        events: EventSet::Syscalls(vec![Syscall::Connect]),
+        ..SensorConfig::default()
+    });
+    let SensorKind::Ebpf { hooks, .. } = sensor.kind() else {
+        panic!("eBPF expected")
+    };
+    let handlers: Vec<_> = hooks.iter().filter(|h| !h.syscalls.is_empty()).collect();
+    assert_eq!(handlers.len(), 1, "{hooks:?}");
+    assert_eq!(
+        (handlers[0].program, handlers[0].syscalls.as_slice()),
+        ("sys_exit_socket", [Syscall::Connect].as_slice())
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        "import socket\nopen('/etc/hostname').close()\nsocket.create_connection(('127.0.0.1', {port}))\n"
+    );
+    let pid = python(&script, dir.path());
+    let events = events_until(&sensor, |e| is_exit_of(e, pid));
+    let kinds: Vec<Syscall> = of_pid(&events, pid).iter().map(|e| e.syscall).collect();
+    // exec, fork and exit always; of the rest, the connect alone (no opens, no socket()).
+    assert!(kinds.contains(&Syscall::Connect), "{kinds:?}");
+    assert!(
+        kinds.iter().all(|k| matches!(
+            k,
+            Syscall::Connect | Syscall::Execve | Syscall::Clone | Syscall::Exit
+        )),
+        "{kinds:?}"
+    );
+    // The process table answers for a live process: this one's parent comes first.
+    let ancestors = sensor.ancestors(std::process::id()).expect("our ancestors");
+    let parent = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let ppid: u32 = parent
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(ancestors[0].pid, ppid);
+    assert!(sensor.ancestors(u32::MAX).is_none());
 }

@@ -85,6 +85,11 @@ pub(crate) enum Command {
     Rules(crate::commands::rules::RulesArgs),
     /// Print what processes do on this machine, live (eBPF sensor; needs root).
     Trace(crate::commands::trace::TraceArgs),
+    /// The behaviour-policy agent: watch what runs, record violations, stream alerts
+    /// (needs root).
+    Agent(crate::commands::agent::AgentArgs),
+    /// The agent's violations: list, show, resolve (and add to the baseline).
+    Violations(crate::commands::violations::ViolationsArgs),
 }
 
 #[derive(Debug, Args)]

@@ -4,6 +4,9 @@
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::panic)]
 
+pub(crate) mod events;
+pub(crate) mod mix;
+
 use warden_rules::{RuleFile, RuleSet};
 
 pub(crate) fn upstream(name: &str) -> String {

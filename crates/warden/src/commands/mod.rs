@@ -2,6 +2,7 @@
 //! crates and returns the process exit code.
 
 pub(crate) mod add;
+pub(crate) mod agent;
 pub(crate) mod audit;
 pub(crate) mod observe;
 mod render;
@@ -9,6 +10,7 @@ pub(crate) mod rules;
 pub(crate) mod serve;
 pub(crate) mod trace;
 mod validate;
+pub(crate) mod violations;
 
 use std::io::Read;
 use std::path::Path;
@@ -29,6 +31,8 @@ pub(crate) fn run(cli: Cli) -> u8 {
         Command::Observe(args) => observe::run(&cli.global, args),
         Command::Rules(args) => rules::run(args),
         Command::Trace(args) => trace::run(args),
+        Command::Agent(args) => agent::run(args),
+        Command::Violations(args) => violations::run(args),
     }
 }
 

@@ -5,13 +5,15 @@ use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use warden_events::Event;
+use warden_events::TraceLine;
 use warden_rules::{Loaded, MatchMode, RuleFile, RuleSet};
 
 use crate::exit;
 
-/// A malformed events file (sysexits `EX_DATAERR`).
+/// A malformed line in the events file (sysexits `EX_DATAERR`).
 const DATA_ERROR: u8 = 65;
+/// A rule or events file that cannot be read (sysexits `EX_NOINPUT`).
+const NO_INPUT: u8 = 66;
 
 #[derive(Debug, Args)]
 pub(crate) struct RulesArgs {
@@ -21,15 +23,22 @@ pub(crate) struct RulesArgs {
 
 #[derive(Debug, Subcommand)]
 enum RulesCommand {
-    /// Load and compile rule files in order; print errors and warnings with positions.
-    /// Exit 0 when they load, 78 when they do not, 64 when a file cannot be read.
+    /// Load and compile rule files in order; print errors and warnings with file, line,
+    /// column, item and Falco's code. Exit 0 when they load (warnings or not), 78 when
+    /// they do not, 66 when a file cannot be read.
     Validate {
         /// Rule files, loaded in this order (later ones override earlier ones).
         #[arg(required = true)]
         files: Vec<PathBuf>,
+        /// Print each error and warning as a JSON line (schema
+        /// `warden.rule-diagnostic/v1`) on stdout instead of text on stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Replay recorded Warden events (JSON Lines, as `warden trace --json` prints them)
-    /// through rule files and print the alerts as JSON Lines, in Falco's shape.
+    /// through rule files and print the alerts as JSON Lines, in Falco's shape. Exit 0
+    /// after a full replay, 78 when the rules do not load, 65 at a malformed event line,
+    /// 66 when a file cannot be read.
     Test {
         /// Rule files, loaded in this order.
         #[arg(long = "rules", required = true, num_args = 1..)]
@@ -54,7 +63,7 @@ enum Matching {
 
 pub(crate) fn run(args: &RulesArgs) -> u8 {
     match &args.command {
-        RulesCommand::Validate { files } => validate(files),
+        RulesCommand::Validate { files, json } => validate(files, *json),
         RulesCommand::Test {
             rules,
             events,
@@ -64,7 +73,7 @@ pub(crate) fn run(args: &RulesArgs) -> u8 {
     }
 }
 
-/// Reads every file and loads them together; prints the diagnostics.
+/// Reads every file and loads them together.
 fn load(paths: &[PathBuf], hostname: &str) -> Result<Loaded, u8> {
     let mut texts = Vec::with_capacity(paths.len());
     for path in paths {
@@ -72,7 +81,7 @@ fn load(paths: &[PathBuf], hostname: &str) -> Result<Loaded, u8> {
             Ok(text) => texts.push((path.display().to_string(), text)),
             Err(err) => {
                 exit::print_error(&format!("reading {}: {err}", path.display()));
-                return Err(exit::USAGE);
+                return Err(NO_INPUT);
             }
         }
     }
@@ -80,34 +89,47 @@ fn load(paths: &[PathBuf], hostname: &str) -> Result<Loaded, u8> {
         .iter()
         .map(|(name, content)| RuleFile { name, content })
         .collect();
-    let loaded = RuleSet::load(&files, hostname);
-    for diagnostic in &loaded.diagnostics {
-        eprintln!("{diagnostic}");
-    }
-    Ok(loaded)
+    Ok(RuleSet::load(&files, hostname))
 }
 
-fn validate(files: &[PathBuf]) -> u8 {
+fn validate(files: &[PathBuf], json: bool) -> u8 {
     let loaded = match load(files, &this_hostname()) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for diagnostic in &loaded.diagnostics {
+        if json {
+            // A closed stdout leaves the exit code to say the outcome.
+            let _ = writeln!(out, "{}", diagnostic.to_json_line());
+        } else {
+            eprintln!("{diagnostic}");
+        }
+    }
     let errors = loaded.errors().count();
     let warnings = loaded.warnings().count();
-    match &loaded.rules {
-        Some(rules) if errors == 0 => {
+    let (summary, code) = match &loaded.rules {
+        Some(rules) => {
             let enabled = rules.rules().iter().filter(|r| r.enabled).count();
-            println!(
+            let summary = format!(
                 "OK: {} rules ({enabled} enabled), {warnings} warnings",
                 rules.rules().len()
             );
-            exit::OK
+            (summary, exit::OK)
         }
-        _ => {
-            println!("FAILED: {errors} errors, {warnings} warnings");
-            exit::CONFIG
-        }
+        None => (
+            format!("FAILED: {errors} errors, {warnings} warnings"),
+            exit::CONFIG,
+        ),
+    };
+    // With --json, stdout holds JSON lines only.
+    if json {
+        eprintln!("{summary}");
+    } else {
+        let _ = writeln!(out, "{summary}");
     }
+    code
 }
 
 fn this_hostname() -> String {
@@ -122,6 +144,9 @@ fn test(rule_files: &[PathBuf], events: &Path, matching: Matching, hostname: Opt
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    for diagnostic in &loaded.diagnostics {
+        eprintln!("{diagnostic}");
+    }
     let Some(rules) = loaded.rules else {
         exit::print_error(&"the rule files do not load");
         return exit::CONFIG;
@@ -133,7 +158,7 @@ fn test(rule_files: &[PathBuf], events: &Path, matching: Matching, hostname: Opt
             Ok(file) => Box::new(BufReader::new(file)),
             Err(err) => {
                 exit::print_error(&format!("reading {}: {err}", events.display()));
-                return exit::USAGE;
+                return NO_INPUT;
             }
         }
     };
@@ -143,37 +168,50 @@ fn test(rule_files: &[PathBuf], events: &Path, matching: Matching, hostname: Opt
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let (mut count, mut alerts) = (0usize, 0usize);
+    let (mut count, mut alerts, mut lost) = (0usize, 0usize, 0u64);
     for (number, line) in reader.lines().enumerate() {
+        let at = || format!("{}:{}", events.display(), number + 1);
         let line = match line {
             Ok(line) => line,
             Err(err) => {
-                exit::print_error(&format!("{}:{}: {err}", events.display(), number + 1));
+                exit::print_error(&format!("{}: {err}", at()));
                 return DATA_ERROR;
             }
         };
         if line.trim().is_empty() {
             continue;
         }
-        let event = match Event::from_json_line(&line) {
-            Ok(event) => event,
-            Err(err) => {
-                exit::print_error(&format!("{}:{}: {err}", events.display(), number + 1));
-                return DATA_ERROR;
+        match TraceLine::from_json_line(&line) {
+            Ok(TraceLine::Event(event)) => {
+                count += 1;
+                for alert in rules.alerts(&event, mode) {
+                    alerts += 1;
+                    // A closed pipe (`| head`) ends the replay; it is not an error.
+                    if writeln!(out, "{}", alert.to_json_line()).is_err() {
+                        return exit::OK;
+                    }
+                }
             }
-        };
-        count += 1;
-        let mut lines = Vec::new();
-        rules.evaluate(&event, mode, |rule| {
-            lines.push(rules.alert(rule, &event).to_json_line());
-        });
-        for alert in lines {
-            alerts += 1;
-            if writeln!(out, "{alert}").is_err() {
-                return exit::OK;
+            // The capture has a gap here: say so, since rules saw nothing of it.
+            Ok(TraceLine::Loss(loss)) => {
+                lost += loss.count;
+                eprintln!(
+                    "{}: {} {} events lost ({}) before this point",
+                    at(),
+                    loss.count,
+                    loss.kind,
+                    loss.stage
+                );
+            }
+            Err(err) => {
+                exit::print_error(&format!(
+                    "{}: expected a warden.event/v1 or warden.loss/v1 JSON line: {err}",
+                    at()
+                ));
+                return DATA_ERROR;
             }
         }
     }
-    eprintln!("{count} events, {alerts} alerts");
+    eprintln!("{count} events, {alerts} alerts, {lost} events lost in capture");
     exit::OK
 }

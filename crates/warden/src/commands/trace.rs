@@ -1,5 +1,7 @@
 //! `warden trace`: the sensor's events, live, as one-line summaries for people or as
-//! `warden.event/v1` JSON Lines (what `warden rules test` replays).
+//! `warden.event/v1` JSON Lines (what `warden rules test` replays). Lost events are
+//! reported on stderr and, with `--json`, as `warden.loss/v1` lines in the stream; a
+//! summary of what was seen and lost, per kind, ends every trace on stderr.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -7,12 +9,20 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use clap::{Args, ValueEnum};
-use warden_events::{Detail, Event};
+use warden_events::{Detail, Event, LOSS_SCHEMA, LossRecord};
 use warden_sensor::{
-    EventSet, Output, PathFilter, Sensor, SensorChoice, SensorConfig, SensorKind, SensorStats,
+    EventSet, Loss, Output, PathFilter, Sensor, SensorChoice, SensorConfig, SensorKind, SensorStats,
 };
 
 use crate::exit;
+
+/// No sensor can run here: eBPF did not load (no privileges, no BTF, an old kernel)
+/// and the fallback did not either, or was refused with `--no-fallback`. sysexits'
+/// `EX_UNAVAILABLE`.
+pub(crate) const SENSOR_UNAVAILABLE: u8 = 69;
+
+/// How often lost events are reported on stderr at most (they are summed meanwhile).
+const LOSS_REPORT_INTERVAL: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Args)]
 pub(crate) struct TraceArgs {
@@ -32,8 +42,14 @@ pub(crate) struct TraceArgs {
     #[arg(long = "path-prefix", value_name = "PREFIX")]
     path_prefixes: Vec<String>,
     /// Run the fallback sensor (proc connector + fanotify) even where eBPF loads.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_fallback")]
     fallback: bool,
+    /// Fail (exit 69) where eBPF cannot load, rather than run the fallback sensor.
+    #[arg(long)]
+    no_fallback: bool,
+    /// The kernel ring buffer's size in bytes: a power of two, at least 4096.
+    #[arg(long, value_name = "BYTES", default_value_t = SensorConfig::default().ring_buffer_bytes, value_parser = ring_buffer_bytes)]
+    buffer_size: u32,
     /// Stop after this long (Go duration, e.g. 30s); otherwise run until interrupted.
     #[arg(long, value_parser = go_duration)]
     duration: Option<Duration>,
@@ -48,6 +64,18 @@ enum Events {
     All,
     /// exec, fork and exit only.
     Processes,
+}
+
+fn ring_buffer_bytes(text: &str) -> Result<u32, String> {
+    let bytes: u32 = text
+        .parse()
+        .map_err(|_| format!("expected a number of bytes, got {text:?}"))?;
+    if bytes < 4096 || !bytes.is_power_of_two() {
+        return Err(format!(
+            "expected a power of two of at least 4096, got {bytes}"
+        ));
+    }
+    Ok(bytes)
 }
 
 fn go_duration(text: &str) -> Result<Duration, String> {
@@ -70,6 +98,8 @@ pub(crate) fn run(args: &TraceArgs) -> u8 {
     let config = SensorConfig {
         choice: if args.fallback {
             SensorChoice::Fallback
+        } else if args.no_fallback {
+            SensorChoice::Ebpf
         } else {
             SensorChoice::Auto
         },
@@ -83,13 +113,23 @@ pub(crate) fn run(args: &TraceArgs) -> u8 {
             .cloned()
             .map(PathFilter::Include)
             .collect(),
+        ring_buffer_bytes: args.buffer_size,
         ..SensorConfig::default()
     };
     let sensor = match Sensor::start(config) {
         Ok(sensor) => sensor,
         Err(err) => {
-            exit::print_error(&err);
-            return exit::FAILED;
+            let what = if args.no_fallback {
+                "the eBPF sensor cannot run here (and --no-fallback refuses the fallback)"
+            } else {
+                "no sensor can run here"
+            };
+            exit::print_error(&format!(
+                "{what}: {err}. eBPF needs root (CAP_BPF, CAP_PERFMON) and kernel BTF; the \
+                 fallback needs the netlink proc connector (the host's network and pid \
+                 namespaces)"
+            ));
+            return SENSOR_UNAVAILABLE;
         }
     };
     describe_sensor(sensor.kind());
@@ -99,7 +139,9 @@ pub(crate) fn run(args: &TraceArgs) -> u8 {
     let deadline = args.duration.map(|d| Instant::now() + d);
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    let mut tally = Tally::default();
     while !stop.load(Ordering::Relaxed) && deadline.is_none_or(|d| Instant::now() < d) {
+        tally.report_losses(false);
         let Some(output) = sensor.recv_timeout(Duration::from_millis(100)) else {
             // Idle: let a pipe reader see what has been printed so far.
             if out.flush().is_err() {
@@ -107,35 +149,129 @@ pub(crate) fn run(args: &TraceArgs) -> u8 {
             }
             continue;
         };
-        match output {
+        let line = match output {
             Output::Lost(loss) => {
-                eprintln!(
-                    "warden trace: lost {} {} event(s) in the {} (events arrived faster than they were read)",
-                    loss.count, loss.kind, loss.stage
-                );
+                let line = args.json.then(|| loss_line(&loss));
+                tally.lost(loss);
+                line
             }
             Output::Event(event) => {
+                tally.seen += 1;
                 if !wanted(&event, args.container.as_deref(), filter.as_ref()) {
                     continue;
                 }
-                let line = if args.json {
+                tally.printed += 1;
+                Some(if args.json {
                     event.to_json_line()
                 } else {
                     human_line(&event)
-                };
-                // A closed pipe (`warden trace | head`) ends the trace.
-                if writeln!(out, "{line}").is_err() {
-                    break;
-                }
+                })
             }
+        };
+        // A closed pipe (`warden trace | head`) ends the trace.
+        if let Some(line) = line
+            && writeln!(out, "{line}").is_err()
+        {
+            break;
         }
     }
     let _ = out.flush();
     let stats = sensor.stop();
+    tally.report_losses(true);
+    tally.summary(&stats);
     if args.stats {
         print_stats(&stats);
     }
     exit::OK
+}
+
+/// A `warden.loss/v1` line for a loss the sensor reported.
+fn loss_line(loss: &Loss) -> String {
+    let time = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_nanos()).unwrap_or(u64::MAX));
+    LossRecord {
+        schema: LOSS_SCHEMA.to_owned(),
+        time,
+        stage: loss.stage.to_owned(),
+        kind: loss.kind.to_owned(),
+        count: loss.count,
+    }
+    .to_json_line()
+}
+
+/// What the trace saw, printed and lost.
+#[derive(Default)]
+struct Tally {
+    seen: u64,
+    printed: u64,
+    /// Per (stage, kind): lost in total, and not yet reported on stderr.
+    lost: Vec<(&'static str, &'static str, u64, u64)>,
+    last_report: Option<Instant>,
+}
+
+impl Tally {
+    fn lost(&mut self, loss: Loss) {
+        match self
+            .lost
+            .iter_mut()
+            .find(|(stage, kind, ..)| *stage == loss.stage && *kind == loss.kind)
+        {
+            Some(entry) => {
+                entry.2 += loss.count;
+                entry.3 += loss.count;
+            }
+            None => self
+                .lost
+                .push((loss.stage, loss.kind, loss.count, loss.count)),
+        }
+    }
+
+    /// Reports losses not reported yet, at most once per [`LOSS_REPORT_INTERVAL`]
+    /// unless `now`.
+    fn report_losses(&mut self, now: bool) {
+        let due = now
+            || self
+                .last_report
+                .is_none_or(|at| at.elapsed() >= LOSS_REPORT_INTERVAL);
+        if !due || self.lost.iter().all(|entry| entry.3 == 0) {
+            return;
+        }
+        let parts: Vec<String> = self
+            .lost
+            .iter_mut()
+            .filter(|entry| entry.3 > 0)
+            .map(|(stage, kind, _, unreported)| {
+                let part = format!("{unreported} {kind} (in the {stage})");
+                *unreported = 0;
+                part
+            })
+            .collect();
+        eprintln!(
+            "warden trace: LOST events, arriving faster than they were read: {}",
+            parts.join(", ")
+        );
+        self.last_report = Some(Instant::now());
+    }
+
+    /// The closing line: events seen and printed, and every loss by kind.
+    fn summary(&self, stats: &SensorStats) {
+        let lost: u64 = stats.lost.iter().map(|l| l.count).sum();
+        let by_kind = if lost == 0 {
+            "no events lost".to_owned()
+        } else {
+            let kinds: Vec<String> = stats
+                .lost
+                .iter()
+                .map(|l| format!("{} {} (in the {})", l.count, l.kind, l.stage))
+                .collect();
+            format!("{lost} events LOST: {}", kinds.join(", "))
+        };
+        eprintln!(
+            "warden trace: {} events seen, {} printed; {by_kind}",
+            self.seen, self.printed
+        );
+    }
 }
 
 fn wanted(event: &Event, container: Option<&str>, filter: Option<&warden_rules::Filter>) -> bool {
@@ -150,7 +286,10 @@ fn wanted(event: &Event, container: Option<&str>, filter: Option<&warden_rules::
 
 fn describe_sensor(kind: &SensorKind) {
     match kind {
-        SensorKind::Ebpf { capabilities } => {
+        SensorKind::Ebpf {
+            capabilities,
+            hooks,
+        } => {
             let names = |available: bool| {
                 capabilities
                     .iter()
@@ -163,6 +302,14 @@ fn describe_sensor(kind: &SensorKind) {
                 "warden trace: eBPF sensor; kernel features available: {}",
                 names(true)
             );
+            let attached: Vec<String> = hooks
+                .iter()
+                .map(|hook| match hook.syscalls.len() {
+                    0 => hook.program.to_owned(),
+                    n => format!("{} ({n} syscalls)", hook.program),
+                })
+                .collect();
+            eprintln!("warden trace: programs attached: {}", attached.join(", "));
             let refused = names(false);
             if !refused.is_empty() {
                 eprintln!(

@@ -4,12 +4,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod add;
+mod agent;
 mod audit;
 mod bad_input;
 mod common;
 mod goss_conformance;
 mod observe;
 mod render_and_includes;
+mod rules;
 mod seed_examples;
 mod serve;
+mod trace;
 mod validate_machine;
+mod violations;

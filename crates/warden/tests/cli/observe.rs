@@ -214,7 +214,7 @@ fn listening_receiver(failures: usize, up: bool) -> (Receiver, u16) {
 fn spooled(spool: &Path) -> usize {
     std::fs::read_dir(spool).map_or(0, |d| {
         d.filter_map(Result::ok)
-            .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+            .filter(|e| e.path().extension().is_some_and(|x| x == "spool"))
             .count()
     })
 }

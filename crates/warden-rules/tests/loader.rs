@@ -272,6 +272,16 @@ fn unknown_fields_are_skipped_only_with_skip_if_unknown_filter() {
     assert_eq!(matched(&loaded, &exec()), ["Kept"]);
     let text = "- rule: Typo\n  desc: d\n  condition: evt.type = exceve\n  output: o\n  priority: info\n  skip-if-unknown-filter: true\n";
     assert!(codes(&load(text)).contains(&Code::UnknownFilter));
+    // An unknown field in the output is skipped the same way, or fails loading.
+    let output = |skip: bool| {
+        format!(
+            "- rule: Out\n  desc: d\n  condition: evt.type = execve\n  output: '%ka.verb'\n  priority: info\n  skip-if-unknown-filter: {skip}\n"
+        )
+    };
+    let skipped = load(&output(true));
+    assert_eq!(codes(&skipped), [Code::UnknownFilter]);
+    assert!(matched(&skipped, &exec()).is_empty());
+    fails_with(&output(false), "LOAD_ERR_COMPILE_OUTPUT (rule 'Out')");
 }
 
 #[test]
@@ -546,4 +556,20 @@ fn more_distinct_checks_than_an_event_type_shares_still_evaluate() {
         ev.process.comm = format!("n{i}");
         assert_eq!(matched(&loaded, &ev), [format!("R{i}")]);
     }
+}
+
+#[test]
+fn event_types_warden_does_not_see_are_reported_by_rule() {
+    let text = "- rule: Partly\n  desc: d\n  condition: evt.type in (execve, read)\n  output: o\n  priority: info\n\
+                - rule: Never\n  desc: d\n  condition: evt.type = read\n  output: o\n  priority: info\n";
+    let loaded = load(text);
+    let warnings: Vec<String> = loaded.warnings().map(ToString::to_string).collect();
+    assert_eq!(
+        warnings,
+        [
+            "rules.yaml:3:14: warning WARDEN_NOT_SUPPLIED (rule 'Partly'): Warden's sensor does not produce evt.type read: those parts can never match",
+            "rules.yaml:8:14: warning WARDEN_NOT_SUPPLIED (rule 'Never'): Warden's sensor does not produce evt.type read: the rule can never match",
+        ]
+    );
+    assert_eq!(matched(&loaded, &exec()), ["Partly"]);
 }

@@ -87,8 +87,7 @@ impl Spool {
         let path = self
             .dir
             .join(format!("{:020}.{EXTENSION}", self.next_name()));
-        let size = self.write(&path, meta, payload)?;
-        self.bytes.fetch_add(size, Ordering::Relaxed);
+        self.write(&path, meta, payload)?;
         Ok(path)
     }
 
@@ -101,14 +100,15 @@ impl Spool {
         payload: &[u8],
     ) -> std::io::Result<()> {
         let old = std::fs::metadata(path)?.len();
-        let new = self.write(path, meta, payload)?;
+        self.write(path, meta, payload)?;
         self.sub_bytes(old);
-        self.bytes.fetch_add(new, Ordering::Relaxed);
         Ok(())
     }
 
-    /// Writes a spool file under a temporary name, syncs it and renames it to `path`.
-    fn write<M: Serialize>(&self, path: &Path, meta: &M, payload: &[u8]) -> std::io::Result<u64> {
+    /// Writes a spool file under a temporary name, syncs it and renames it to `path`,
+    /// counting its size in [`Spool::bytes`] before the rename: once renamed, the file
+    /// can be delivered and removed (and its size subtracted) at any moment.
+    fn write<M: Serialize>(&self, path: &Path, meta: &M, payload: &[u8]) -> std::io::Result<()> {
         let meta = serde_json::to_vec(meta).map_err(std::io::Error::other)?;
         let name = path
             .file_name()
@@ -120,10 +120,15 @@ impl Spool {
             file.write_all(part)?;
         }
         file.sync_all()?;
-        std::fs::rename(&temporary, path)?;
+        let size = (FORMAT_LINE.len() + meta.len() + 1 + payload.len()) as u64;
+        self.bytes.fetch_add(size, Ordering::Relaxed);
+        if let Err(e) = std::fs::rename(&temporary, path) {
+            self.sub_bytes(size);
+            return Err(e);
+        }
         // The rename is only durable once the directory entry is.
         std::fs::File::open(&self.dir)?.sync_all()?;
-        Ok((FORMAT_LINE.len() + meta.len() + 1 + payload.len()) as u64)
+        Ok(())
     }
 
     /// The spooled deliveries' files, oldest first. Only names are listed: a long spool

@@ -181,10 +181,6 @@ fn run_evaluate(sensor: &Sensor, shared: &Shared, alerts: &SyncSender<Alert>) {
 pub fn evaluate(shared: &Shared, event: &Event) -> Vec<Alert> {
     let policies = shared.current_policies();
     let mut alerts = Vec::new();
-    let now = time::OffsetDateTime::now_utc();
-    // `enforce_after_days` without `added` counts from this run's start.
-    let started =
-        time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(shared.started)).unwrap_or(now);
     let user = event.process.user.as_deref().unwrap_or_default();
     let subject = Subject {
         container: event.container.as_ref().map(|c| ContainerSubject {
@@ -226,6 +222,11 @@ pub fn evaluate(shared: &Shared, event: &Event) -> Vec<Alert> {
                 tracing::error!("reading the baseline: {err}");
             }
         }
+        // Read the clock only on a match, which is rare. `enforce_after_days` without
+        // `added` counts from this run's start.
+        let now = time::OffsetDateTime::now_utc();
+        let started = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(shared.started))
+            .unwrap_or(now);
         let (mode, action) = policy.mode_at(shared.environment.as_deref(), now, started);
         alerts.push(alert_for(
             &policies.rules,

@@ -2,8 +2,10 @@
 //! given is counted as received, and ends up emitted, dropped, or still on its way
 //! (queued, or spooled on disk). Errors count failed operations, not alerts.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use warden_spool::Spool;
 
 use serde::Serialize;
 
@@ -14,8 +16,9 @@ pub(crate) struct Counters {
     dropped: AtomicU64,
     errors: AtomicU64,
     spooled: AtomicU64,
-    /// Bytes waiting in the spool (spooling sinks only).
-    spool_bytes: AtomicU64,
+    /// The spool of a spooling sink: its size is read at each snapshot, never copied,
+    /// so it cannot go stale.
+    spool: OnceLock<Arc<Spool>>,
 }
 
 impl Counters {
@@ -34,8 +37,8 @@ impl Counters {
     pub(crate) fn spooled(&self, n: u64) {
         self.spooled.fetch_add(n, Ordering::Relaxed);
     }
-    pub(crate) fn set_spool_bytes(&self, bytes: u64) {
-        self.spool_bytes.store(bytes, Ordering::Relaxed);
+    pub(crate) fn watch_spool(&self, spool: Arc<Spool>) {
+        let _ = self.spool.set(spool);
     }
 
     pub(crate) fn snapshot(&self) -> SinkCounts {
@@ -45,7 +48,7 @@ impl Counters {
             dropped: self.dropped.load(Ordering::Relaxed),
             errors: self.errors.load(Ordering::Relaxed),
             spooled: self.spooled.load(Ordering::Relaxed),
-            spool_bytes: self.spool_bytes.load(Ordering::Relaxed),
+            spool_bytes: self.spool.get().map_or(0, |spool| spool.bytes()),
         }
     }
 }

@@ -84,7 +84,7 @@ pub(crate) fn start(
     };
     let spool = Arc::new(open(&settings.dir)?);
     let rejected = open(&settings.dir.join("rejected"))?;
-    counters.set_spool_bytes(spool.bytes());
+    counters.watch_spool(Arc::clone(&spool));
     let runtime = tokio::runtime::Handle::try_current()
         .map_err(|_| "sinks must be started within a Tokio runtime".to_owned())?;
     let shared = Arc::new(Shared {
@@ -174,7 +174,6 @@ impl Intake {
         match shared.spool.push(&Records { records }, &payload) {
             Ok(_) => {
                 shared.counters.spooled(alerts);
-                shared.counters.set_spool_bytes(shared.spool.bytes());
                 shared.wake.notify_one();
             }
             Err(e) => {
@@ -257,9 +256,6 @@ impl<T: Transport> Delivery<T> {
             self.shared.counters.error();
             tracing::error!(sink = %self.name, file = %path.display(), "cannot remove a delivered spool file: {e}");
         }
-        self.shared
-            .counters
-            .set_spool_bytes(self.shared.spool.bytes());
         Ok(())
     }
 
